@@ -1,0 +1,117 @@
+"""Hypothesis strategies shared by the property tests: numbers, ops and expression trees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tinygrad_edu import Value, topological_order
+
+
+def reals(low: float, high: float) -> st.SearchStrategy[float]:
+    """Finite floats in [low, high]."""
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+def away_from_zero(low: float, high: float, gap: float = 1e-3) -> st.SearchStrategy[float]:
+    """Floats in [low, high] at least ``gap`` from 0, where relu and abs have a kink."""
+    return reals(low, high).filter(lambda x: abs(x) >= gap)
+
+
+# ---------------------------------------------------------------------- expression trees
+
+UNARY_OPS: dict[str, Callable[[Value], Value]] = {
+    "neg": lambda x: -x,
+    "exp": lambda x: x.exp(),
+    "log": lambda x: x.log(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(),
+    "leaky_relu": lambda x: x.leaky_relu(),
+    "softplus": lambda x: x.softplus(),
+    "sqrt": lambda x: x.sqrt(),
+    "abs": lambda x: abs(x),
+    "square": lambda x: x**2,
+    "cube": lambda x: x**3,
+    "reciprocal": lambda x: x**-1,
+}
+BINARY_OPS: dict[str, Callable[[Any, Any], Value]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A random expression tree over variables x0, x1, ...: leaves are variables or
+    constants, inner nodes are ops from UNARY_OPS or BINARY_OPS."""
+
+    op: str
+    children: tuple[Expression, ...] = ()
+    variable: int = 0
+    constant: float = 0.0
+
+    def __call__(self, *variables: Value) -> Value | float:
+        if self.op == "variable":
+            return variables[self.variable]
+        if self.op == "constant":
+            return self.constant
+        values = [child(*variables) for child in self.children]
+        if self.op in UNARY_OPS:
+            return UNARY_OPS[self.op](_as_value(values[0]))
+        left, right = values
+        if not isinstance(right, Value):
+            left = _as_value(left)  # a plain number on either side, never on both
+        return BINARY_OPS[self.op](left, right)
+
+    def __str__(self) -> str:
+        if self.op == "variable":
+            return f"x{self.variable}"
+        if self.op == "constant":
+            return repr(self.constant)
+        if self.op in UNARY_OPS:
+            return f"{self.op}({self.children[0]})"
+        return f"({self.children[0]} {self.op} {self.children[1]})"
+
+
+def _as_value(x: Value | float) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def expressions(n_variables: int, depth: int = 5) -> st.SearchStrategy[Expression]:
+    """Expression trees over ``n_variables`` variables, at most ``depth`` ops deep."""
+    leaf = st.one_of(
+        st.builds(Expression, op=st.just("variable"), variable=st.integers(0, n_variables - 1)),
+        st.builds(Expression, op=st.just("constant"), constant=reals(-2.0, 2.0)),
+    )
+    if depth == 0:
+        return leaf
+    smaller = st.deferred(lambda: expressions(n_variables, depth - 1))
+    unary = st.builds(
+        Expression, op=st.sampled_from(sorted(UNARY_OPS)), children=st.tuples(smaller)
+    )
+    binary = st.builds(
+        Expression, op=st.sampled_from(sorted(BINARY_OPS)), children=st.tuples(smaller, smaller)
+    )
+    return st.one_of(leaf, unary, binary)
+
+
+def well_conditioned(root: Value) -> bool:
+    """True if finite differences can be trusted on this graph: every value is of
+    moderate size and every op sits away from its kinks and singularities."""
+    for node in topological_order(root):
+        if not abs(node.data) < 1e4:
+            return False
+        if any(abs(local_grad) > 1e4 for local_grad in node.local_grads):
+            return False
+        if node.op in ("relu", "leaky_relu", "abs") and abs(node.inputs[0].data) < 1e-3:
+            return False
+        if node.op in ("log", "sqrt", "/", "**-1") and abs(node.inputs[-1].data) < 0.1:
+            return False
+    return True
