@@ -62,6 +62,7 @@ def test_numeric_ops_compute_the_right_numbers() -> None:
     assert a.softplus().data == pytest.approx(math.log1p(math.exp(2.0)))
     assert a.sqrt().data == math.sqrt(2.0)
     assert abs(-a).data == 2.0
+    assert [a.clamp(0, 1).data, a.clamp(3, 4).data, a.clamp(0, 5).data] == [1.0, 3.0, 2.0]
     assert (Value(-2.0) ** 3).data == -8.0
 
 
@@ -294,3 +295,14 @@ def test_kinks_use_pytorchs_conventions() -> None:
     x = Value(0.0)
     (x**0).backward()
     assert x.grad == 0.0
+
+
+def test_clamp_passes_gradient_only_inside_its_bounds() -> None:
+    grads = []
+    for data in (-1.0, 0.0, 0.5, 1.0, 2.0):
+        x = Value(data)
+        x.clamp(0.0, 1.0).backward()
+        grads.append(x.grad)
+    assert grads == [0.0, 1.0, 1.0, 1.0, 0.0]
+    with pytest.raises(ValueError, match="low <= high"):
+        Value(0.0).clamp(1.0, 0.0)

@@ -32,6 +32,7 @@ UNARY_CASES: dict[str, UnaryCase] = {
     "sqrt": (lambda x: x.sqrt(), reals(0.1, 10)),
     "abs": (lambda x: abs(x), away_from_zero(-5, 5)),
     "square": (lambda x: x**2, reals(-5, 5)),
+    "clamp": (lambda x: x.clamp(-1, 1), reals(-3, 3).filter(lambda x: abs(abs(x) - 1) > 1e-3)),
     "cube": (lambda x: x**3, reals(-3, 3)),
     "power 0.5": (lambda x: x**0.5, reals(0.1, 10)),
     "power -2": (lambda x: x**-2, away_from_zero(-3, 3, gap=0.5)),

@@ -263,6 +263,14 @@ class Value:
         out = math.sqrt(self.data)
         return Value._from_op(out, (self,), (0.5 / out if out > 0.0 else math.inf,), "sqrt")
 
+    def clamp(self, low: float, high: float) -> Value:
+        """a limited to [low, high]; d/da = 1 inside (bounds included, as in PyTorch), else 0."""
+        if not low <= high:
+            raise ValueError(f"clamp needs low <= high, got {low!r} > {high!r}")
+        inside = low <= self.data <= high
+        out = self.data if inside else (low if self.data < low else high)
+        return Value._from_op(float(out), (self,), (1.0 if inside else 0.0,), "clamp")
+
     def __abs__(self) -> Value:
         """|a|; d/da = sign(a), and 0 at a = 0 as in PyTorch."""
         sign = (self.data > 0.0) - (self.data < 0.0)
@@ -381,11 +389,10 @@ def _exp(x: float) -> float:
 
 
 def _sigmoid(x: float) -> float:
-    """1 / (1 + e**-x), taking e**t only of t <= 0, which never overflows."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    """1 / (1 + e**-x), the tutorial's formula, bit for bit, wherever e**-x fits a float."""
+    if x < -700.0:  # e**-x would overflow; 1 / (1 + e**-x) equals e**x to double precision
+        return math.exp(x)
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 def _checked_power(base: float, exponent: float) -> float:
