@@ -1,0 +1,119 @@
+"""Data to learn from: the tutorial's people, and small 2-D sets to try next.
+
+Every generator takes a ``seed``: the same seed gives the same points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Dataset = tuple["np.ndarray[Any, np.dtype[np.float64]]", "np.ndarray[Any, np.dtype[np.float64]]"]
+"""``(X, y)``: an (n, 2) array of points and an (n,) array of 0/1 labels."""
+
+WEIGHT_SHIFT_LB = 135
+HEIGHT_SHIFT_IN = 66
+"""The tutorial subtracts these (roughly the group's averages) so inputs sit near 0,
+where the sigmoid is steep and learning is quick."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """One row of the tutorial's table; gender is 1 for female, 0 for male."""
+
+    name: str
+    weight_lb: float
+    height_in: float
+    gender: int | None = None
+
+    @property
+    def features(self) -> list[float]:
+        """[weight - 135, height - 66]: the inputs the tutorial's network sees."""
+        return [self.weight_lb - WEIGHT_SHIFT_LB, self.height_in - HEIGHT_SHIFT_IN]
+
+
+PEOPLE = (
+    Person("Alice", 133, 65, gender=1),
+    Person("Bob", 160, 72, gender=0),
+    Person("Charlie", 152, 70, gender=0),
+    Person("Diana", 120, 60, gender=1),
+)
+"""The four people the tutorial trains on."""
+
+TEST_PEOPLE = (Person("Emily", 128, 63), Person("Frank", 155, 68))
+"""The two people the tutorial asks the trained network about."""
+
+
+def people() -> Dataset:
+    """The tutorial's training set: X holds [weight - 135, height - 66], y is 1 for F."""
+    return (
+        np.array([person.features for person in PEOPLE], dtype=np.float64),
+        np.array([person.gender for person in PEOPLE], dtype=np.float64),
+    )
+
+
+def xor(n: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Points near the four corners of [-1, 1]^2; label 1 where x and y differ in sign.
+
+    No straight line separates the classes: a network needs a hidden layer.
+    """
+    generator = _generator(n, noise, seed)
+    corners = generator.choice([-1.0, 1.0], size=(n, 2))
+    X = corners + noise * generator.standard_normal((n, 2))
+    y = (corners[:, 0] != corners[:, 1]).astype(np.float64)
+    return X, y
+
+
+def moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Two interleaving half circles, label 0 for the upper one and 1 for the lower."""
+    generator = _generator(n, noise, seed)
+    upper = n // 2
+    angles = np.concatenate([np.linspace(0, np.pi, upper), np.linspace(0, np.pi, n - upper)])
+    X = np.column_stack([np.cos(angles), np.sin(angles)])
+    X[upper:] = np.column_stack([1 - X[upper:, 0], 0.5 - X[upper:, 1]])
+    y = np.concatenate([np.zeros(upper), np.ones(n - upper)])
+    return _shuffled(X + noise * generator.standard_normal((n, 2)), y, generator)
+
+
+def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
+    """A ring of radius 1 (label 0) around a ring of radius ``factor`` (label 1)."""
+    if not 0 < factor < 1:
+        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+    generator = _generator(n, noise, seed)
+    outer = n // 2
+    angles = generator.uniform(0, 2 * np.pi, n)
+    radii = np.where(np.arange(n) < outer, 1.0, factor)
+    X = np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
+    y = (np.arange(n) >= outer).astype(np.float64)
+    return _shuffled(X + noise * generator.standard_normal((n, 2)), y, generator)
+
+
+def spirals(n: int = 200, noise: float = 0.05, turns: float = 1.5, seed: int = 0) -> Dataset:
+    """Two spirals winding around each other, one per label: hard for small networks."""
+    generator = _generator(n, noise, seed)
+    first = n // 2
+    labels = (np.arange(n) >= first).astype(np.float64)
+    radii = np.concatenate([np.linspace(0.1, 1, first), np.linspace(0.1, 1, n - first)])
+    angles = radii * turns * 2 * np.pi + np.pi * labels
+    X = np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
+    return _shuffled(X + noise * generator.standard_normal((n, 2)), labels, generator)
+
+
+def _generator(n: int, noise: float, seed: int) -> np.random.Generator:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be a whole number of points >= 2, got {n!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    return np.random.default_rng(seed)
+
+
+def _shuffled(
+    X: np.ndarray[Any, np.dtype[np.float64]],
+    y: np.ndarray[Any, np.dtype[np.float64]],
+    generator: np.random.Generator,
+) -> Dataset:
+    """The points in random order, so that mini-batches mix both labels."""
+    order = generator.permutation(len(y))
+    return X[order], y[order]
