@@ -37,7 +37,7 @@ def binary_cross_entropy(y_true: Targets, y_pred: Targets) -> Value:
     pairs = _pairs(y_true, y_pred, "binary_cross_entropy")
     terms = []
     for true, pred in pairs:
-        p = _as_value(pred).clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
+        p = pred.clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
         terms.append(-(true * p.log() + (1 - true) * (1 - p).log()))
     return _mean(terms)
 
@@ -46,7 +46,7 @@ def binary_cross_entropy_with_logits(y_true: Targets, logits: Targets) -> Value:
     """Binary cross-entropy of sigmoid(z) for scores z, computed stably:
     softplus(z) - t * z, which equals -(t log s(z) + (1 - t) log(1 - s(z)))."""
     pairs = _pairs(y_true, logits, "binary_cross_entropy_with_logits")
-    return _mean([_as_value(z).softplus() - true * z for true, z in pairs])
+    return _mean([z.softplus() - true * z for true, z in pairs])
 
 
 def hinge_loss(y_true: Targets, y_pred: Targets) -> Value:
@@ -59,14 +59,14 @@ def hinge_loss(y_true: Targets, y_pred: Targets) -> Value:
     return _mean([(1 - true * pred).relu() for true, pred in pairs])
 
 
-def _pairs(y_true: Targets, y_pred: Targets, name: str) -> list[tuple[Any, Any]]:
-    """Targets and predictions paired up, after checking they match in length."""
+def _pairs(y_true: Targets, y_pred: Targets, name: str) -> list[tuple[Any, Value]]:
+    """Targets and predictions (as Values) paired up, after checking they match in length."""
     trues, preds = _as_list(y_true), _as_list(y_pred)
     if len(trues) != len(preds):
         raise ValueError(f"{name}: {len(trues)} targets but {len(preds)} predictions")
     if not trues:
         raise ValueError(f"{name}: no targets and predictions to compare")
-    return list(zip(trues, preds))
+    return [(true, _as_value(pred)) for true, pred in zip(trues, preds)]
 
 
 def _as_list(items: Targets) -> list[Any]:
