@@ -1,0 +1,74 @@
+"""Optimizers: each step follows its documented formula (and PyTorch's)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.optim import SGD, Adam, RMSprop
+
+
+def _parameter(data: float, grad: float) -> Value:
+    parameter = Value(data)
+    parameter.grad = grad
+    return parameter
+
+
+def test_sgd_is_the_tutorials_update() -> None:
+    w = _parameter(1.0, 0.5)
+    SGD([w], lr=0.1).step()
+    assert w.data == 1.0 - 0.1 * 0.5
+
+
+def test_sgd_momentum_accumulates_velocity() -> None:
+    w = _parameter(1.0, 1.0)
+    optimizer = SGD([w], lr=0.1, momentum=0.9)
+    optimizer.step()  # v = 1
+    optimizer.step()  # v = 0.9 * 1 + 1 = 1.9
+    assert w.data == pytest.approx(1.0 - 0.1 * 1.0 - 0.1 * 1.9)
+
+
+def test_rmsprop_first_step() -> None:
+    w = _parameter(1.0, 2.0)
+    RMSprop([w], lr=0.01, alpha=0.99, eps=1e-8).step()
+    mean_square = 0.01 * 4.0
+    assert w.data == pytest.approx(1.0 - 0.01 * 2.0 / (math.sqrt(mean_square) + 1e-8))
+
+
+def test_adam_first_step_moves_by_lr_times_the_sign() -> None:
+    # After bias correction, m/sqrt(v) = g/|g| on the first step.
+    w, u = _parameter(1.0, 3.0), _parameter(1.0, -0.2)
+    Adam([w, u], lr=0.01).step()
+    assert w.data == pytest.approx(0.99, abs=1e-8)
+    assert u.data == pytest.approx(1.01, abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda p: SGD(p, lr=0.1, momentum=0.5), lambda p: RMSprop(p), lambda p: Adam(p, lr=0.05)],
+)
+def test_every_optimizer_minimises_a_bowl(make: object) -> None:
+    x, y = Value(3.0), Value(-2.0)
+    optimizer = make([x, y])  # type: ignore[operator]
+    for _ in range(500):
+        optimizer.zero_grad()
+        loss = (x - 1) ** 2 + (y + 0.5) ** 2
+        loss.backward()
+        optimizer.step()
+    assert (x.data, y.data) == (pytest.approx(1.0, abs=1e-2), pytest.approx(-0.5, abs=1e-2))
+
+
+def test_zero_grad_and_bad_arguments() -> None:
+    w = _parameter(1.0, 5.0)
+    SGD([w]).zero_grad()
+    assert w.grad == 0.0
+    with pytest.raises(ValueError, match="lr must be positive"):
+        SGD([w], lr=0.0)
+    with pytest.raises(ValueError, match="momentum must be in"):
+        SGD([w], momentum=1.5)
+    with pytest.raises(ValueError, match="no parameters"):
+        Adam([])
+    with pytest.raises(TypeError, match="parameter 0 is a float"):
+        SGD([1.0])  # type: ignore[list-item]
