@@ -3,6 +3,10 @@
 ``demo`` trains the tutorial's network twice from the same start, once with
 gradients from autograd and once with the tutorial's hand-derived gradients, and
 shows that the two agree.
+
+``graph`` draws a computation graph (the tutorial's worked example, or a formula you
+type) as a table, a tree, a backward trace, DOT or a picture, and explains a gradient
+by the chain rule.
 """
 
 from __future__ import annotations
@@ -10,12 +14,24 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from tinygrad_edu.data import PEOPLE, TEST_PEOPLE, people
+from tinygrad_edu.engine import Value
+from tinygrad_edu.expression import build_expression, parse_assignments
 from tinygrad_edu.losses import mse_loss
 from tinygrad_edu.optim import SGD
+from tinygrad_edu.trace import explain_gradient, trace_backward
 from tinygrad_edu.train import fit, predict
-from tinygrad_edu.tutorial import HandDerivedNetwork, tutorial_network
+from tinygrad_edu.tutorial import PARAMETER_NAMES, HandDerivedNetwork, tutorial_network
+from tinygrad_edu.viz import (
+    GraphvizNotFoundError,
+    find_value,
+    graph_table,
+    graph_tree,
+    render_graph,
+    to_dot,
+)
 
 DEMO_HELP = """\
 Train the tutorial's 2-2-1 sigmoid network to tell gender from weight and height.
@@ -62,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print the loss every N epochs (default 100)",
     )
     demo.set_defaults(run=run_demo)
+    _add_graph_command(commands)
     return parser
 
 
@@ -91,6 +108,114 @@ def run_demo(args: argparse.Namespace) -> int:
         hand = by_hand.feedforward(person.features)
         print(f"{person.name:8}{_verdict(prediction.data):>14}{_verdict(hand):>16}")
     return 0
+
+
+GRAPH_HELP = """\
+Draw a computation graph, after running backward through it, so that every Value
+shows its data and its grad.
+
+Without a formula: the tutorial's worked example, the loss L = (y_true - y_pred)**2
+of its 2-2-1 network on Alice with all weights 1 and all biases 0 (or the random
+start of --seed, or another --person). With a formula: its graph, e.g.
+
+  tinygrad-edu graph "tanh(a*b + c)" a=2 b=-3 c=10 --format svg --output graph.svg
+  tinygrad-edu graph --explain w1
+
+A formula may use numbers, the names you give values to, + - * / **, and the
+functions exp, log, tanh, sigmoid, relu, leaky_relu, softplus, sqrt, abs. A formula
+that starts with "-" goes after "--": tinygrad-edu graph -- "-a*b" a=1 b=2.
+"""
+
+GRAPH_FORMATS = ("text", "tree", "trace", "dot", "svg", "png", "pdf")
+
+
+def _add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    graph = commands.add_parser(
+        "graph",
+        help="draw a computation graph and explain its gradients",
+        description=GRAPH_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    graph.add_argument("formula", nargs="?", help='a formula such as "tanh(a*b + c)"')
+    graph.add_argument("values", nargs="*", metavar="name=value", help="a value for each name")
+    graph.add_argument(
+        "--format",
+        choices=GRAPH_FORMATS,
+        help="text (a table, the default), tree, trace (backward step by step), dot, or a "
+        "picture: svg, png, pdf (these need Graphviz's dot program)",
+    )
+    graph.add_argument("--output", help="file to write (pictures default to graph.FORMAT)")
+    graph.add_argument("--explain", metavar="LABEL", help="explain d(output)/d(LABEL)")
+    graph.add_argument("--highlight", metavar="LABEL", help="draw the paths from LABEL in red")
+    graph.add_argument(
+        "--local-grads", action="store_true", help="write local derivatives on the edges"
+    )
+    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
+    graph.add_argument("--seed", type=int, help="the tutorial network's random start instead")
+    graph.add_argument(
+        "--person",
+        choices=[person.name for person in PEOPLE],
+        default="Alice",
+        help="whose loss (default Alice)",
+    )
+    graph.set_defaults(run=run_graph)
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    """Build the graph, run backward (traced), and show or write it as asked."""
+    try:
+        if args.formula is None:
+            root = _tutorial_loss(args.seed, args.person)
+        else:
+            root = build_expression(args.formula, parse_assignments(args.values))
+            root.label = root.label or args.formula.strip()  # name the output by its formula
+        trace = trace_backward(root)
+        if args.explain:
+            print(explain_gradient(root, find_value(root, args.explain)))
+        if args.format is None and args.explain:
+            return 0
+        format = args.format or "text"
+        options = {
+            "rankdir": args.rankdir,
+            "show_local_grads": args.local_grads,
+            "highlight": find_value(root, args.highlight) if args.highlight else None,
+        }
+        if format in ("svg", "png", "pdf"):
+            path = render_graph(root, args.output or f"graph.{format}", format, **options)
+            print(f"wrote {path}")
+            return 0
+        texts = {
+            "text": lambda: graph_table(root),
+            "tree": lambda: graph_tree(root),
+            "trace": lambda: str(trace),
+            "dot": lambda: to_dot(root, **options),
+        }
+        text = texts[format]()
+        if args.output is None:
+            print(text)
+        else:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+            print(f"wrote {args.output}")
+    except GraphvizNotFoundError as error:
+        print(f"tinygrad-edu graph: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, ZeroDivisionError, OSError) as error:
+        print(f"tinygrad-edu graph: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _tutorial_loss(seed: int | None, person_name: str) -> Value:
+    """L = (y_true - y_pred)**2 of the tutorial's network on one person; without a seed,
+    with the worked example's weights (all 1) and biases (all 0)."""
+    worked_example = {name: 1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES}
+    model = tutorial_network(seed=seed, params=worked_example if seed is None else None)
+    person = next(person for person in PEOPLE if person.name == person_name)
+    y_pred = model(person.features)
+    assert isinstance(y_pred, Value) and person.gender is not None  # one output; a label
+    loss = (person.gender - y_pred) ** 2
+    loss.label = "L"
+    return loss
 
 
 def _verdict(probability_female: float) -> str:
