@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shlex
 import shutil
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -504,3 +505,27 @@ def test_pictures_script_draws_every_picture_the_page_shows(
     assert all((ROOT / "docs" / "images" / name).is_file() for name in shown)
     for name in written:
         assert ElementTree.parse(tmp_path / name).getroot().tag == f"{SVG}svg"
+
+
+def console_sessions(page: Path) -> list[tuple[list[str], str]]:
+    """Each ``$ tinygrad-edu ...`` command of a page's console blocks, with the output
+    shown under it."""
+    sessions: list[tuple[list[str], str]] = []
+    blocks = re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    for block in blocks:
+        for command in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            line, _, output = command.partition("\n")
+            sessions.append((shlex.split(line)[1:], output))
+    return sessions
+
+
+@needs_dot
+def test_the_pages_command_line_examples_print_what_they_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sessions = console_sessions(ROOT / "docs" / "pictures.md")
+    assert len(sessions) == 3
+    for argv, shown in sessions:
+        assert main(argv) == 0
+        assert capsys.readouterr().out == shown
