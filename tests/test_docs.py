@@ -126,6 +126,23 @@ def test_every_python_block_is_a_doctest_or_says_why_not() -> None:
     )
 
 
+def test_no_prompts_hide_outside_the_blocks_that_run() -> None:
+    """A >>> line in prose, an indented block or a ```text block would never run."""
+    stray = []
+    for page in PAGES:
+        run = set()
+        for block in fenced_blocks(page):
+            if block.is_python and block.not_tested_reason is None:
+                run.update(range(block.line + 1, block.line + 1 + len(block.lines)))
+        lines = page.read_text(encoding="utf-8").splitlines()
+        stray += [
+            f"{relative(page)}:{number}"
+            for number, line in enumerate(lines, start=1)
+            if line.lstrip().startswith(">>>") and number not in run
+        ]
+    assert not stray, f">>> lines outside a ```pycon block, never run: {', '.join(stray)}"
+
+
 def test_not_tested_blocks_stay_rare() -> None:
     reasons = [
         (relative(block.page), block.line, block.not_tested_reason)
