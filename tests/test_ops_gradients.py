@@ -27,7 +27,7 @@ UNARY_CASES: dict[str, UnaryCase] = {
     "tanh": (lambda x: x.tanh(), reals(-3, 3)),
     "sigmoid": (lambda x: x.sigmoid(), reals(-6, 6)),
     "relu": (lambda x: x.relu(), away_from_zero(-5, 5)),
-    "leaky_relu": (lambda x: x.leaky_relu(0.1), away_from_zero(-5, 5)),
+    "leaky_relu": (lambda x: x.leaky_relu(), away_from_zero(-5, 5)),
     "softplus": (lambda x: x.softplus(), reals(-6, 6)),
     "sqrt": (lambda x: x.sqrt(), reals(0.1, 10)),
     "abs": (lambda x: abs(x), away_from_zero(-5, 5)),
