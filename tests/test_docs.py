@@ -270,6 +270,21 @@ def test_every_page_is_in_the_nav_and_every_nav_entry_exists() -> None:
     assert not missing, f"the nav lists pages that do not exist: {missing}"
 
 
+def test_the_api_page_documents_every_module() -> None:
+    modules = {
+        f"tinygrad_edu.{path.stem}"
+        for path in (ROOT / "tinygrad_edu").glob("*.py")
+        if path.stem not in ("__init__", "__main__")
+    }
+    api = (DOCS / "api.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^::: (tinygrad_edu\.\w+)\s*$", api, flags=re.MULTILINE))
+    assert not modules - listed, (
+        f"docs/api.md does not document {sorted(modules - listed)}: add a line "
+        "'::: tinygrad_edu.<module>' in the order the modules build on each other"
+    )
+    assert not listed - modules, f"docs/api.md lists modules that do not exist: {listed - modules}"
+
+
 def test_site_builds_strictly_offline(tmp_path: Path) -> None:
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
