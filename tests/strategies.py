@@ -21,24 +21,36 @@ def away_from_zero(low: float, high: float, gap: float = 1e-3) -> st.SearchStrat
     return reals(low, high).filter(lambda x: abs(x) >= gap)
 
 
-# ---------------------------------------------------------------------- expression trees
+# ---------------------------------------------------------------------- one op at a time
+# Each op with a domain where its derivatives are of order 1 and away from its kinks,
+# so that a wrong derivative cannot hide inside a tolerance.
 
-UNARY_OPS: dict[str, Callable[[Value], Value]] = {
-    "neg": lambda x: -x,
-    "exp": lambda x: x.exp(),
-    "log": lambda x: x.log(),
-    "tanh": lambda x: x.tanh(),
-    "sigmoid": lambda x: x.sigmoid(),
-    "relu": lambda x: x.relu(),
-    "leaky_relu": lambda x: x.leaky_relu(),
-    "softplus": lambda x: x.softplus(),
-    "sqrt": lambda x: x.sqrt(),
-    "abs": lambda x: abs(x),
-    "square": lambda x: x**2,
-    "cube": lambda x: x**3,
-    "reciprocal": lambda x: x**-1,
+UnaryCase = tuple[Callable[[Any], Any], st.SearchStrategy[float]]
+
+UNARY_CASES: dict[str, UnaryCase] = {
+    "neg": (lambda x: -x, reals(-5, 5)),
+    "exp": (lambda x: x.exp(), reals(-4, 4)),
+    "log": (lambda x: x.log(), reals(0.1, 10)),
+    "tanh": (lambda x: x.tanh(), reals(-3, 3)),
+    "sigmoid": (lambda x: x.sigmoid(), reals(-6, 6)),
+    "relu": (lambda x: x.relu(), away_from_zero(-5, 5)),
+    "leaky_relu": (lambda x: x.leaky_relu(), away_from_zero(-5, 5)),
+    "softplus": (lambda x: x.softplus(), reals(-6, 6)),
+    "sqrt": (lambda x: x.sqrt(), reals(0.1, 10)),
+    "abs": (lambda x: abs(x), away_from_zero(-5, 5)),
+    "square": (lambda x: x**2, reals(-5, 5)),
+    "clamp": (lambda x: x.clamp(-1, 1), reals(-3, 3).filter(lambda x: abs(abs(x) - 1) > 1e-3)),
+    "cube": (lambda x: x**3, reals(-3, 3)),
+    "power 0.5": (lambda x: x**0.5, reals(0.1, 10)),
+    "power -2": (lambda x: x**-2, away_from_zero(-3, 3, gap=0.5)),
+    "2 ** x": (lambda x: 2**x, reals(-4, 4)),
+    "3 - x": (lambda x: 3 - x, reals(-5, 5)),
+    "2 / x": (lambda x: 2 / x, away_from_zero(-3, 3, gap=0.5)),
+    "x + 1": (lambda x: x + 1, reals(-5, 5)),
+    "4 * x": (lambda x: 4 * x, reals(-5, 5)),
 }
-BINARY_OPS: dict[str, Callable[[Any, Any], Value]] = {
+
+BINARY_CASES: dict[str, Callable[[Any, Any], Any]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
@@ -47,17 +59,23 @@ BINARY_OPS: dict[str, Callable[[Any, Any], Value]] = {
 }
 
 
+# ---------------------------------------------------------------------- expression trees
+
+UNARY_OPS = {name: op for name, (op, _) in UNARY_CASES.items()}
+
+
 @dataclass(frozen=True)
 class Expression:
     """A random expression tree over variables x0, x1, ...: leaves are variables or
-    constants, inner nodes are ops from UNARY_OPS or BINARY_OPS."""
+    constants, inner nodes are ops from UNARY_OPS or BINARY_CASES."""
 
     op: str
     children: tuple[Expression, ...] = ()
     variable: int = 0
     constant: float = 0.0
 
-    def __call__(self, *variables: Value) -> Value | float:
+    def __call__(self, *variables: Any) -> Any:
+        """The expression's value at ``variables`` (Values, or Duals for forward mode)."""
         if self.op == "variable":
             return variables[self.variable]
         if self.op == "constant":
@@ -66,9 +84,9 @@ class Expression:
         if self.op in UNARY_OPS:
             return UNARY_OPS[self.op](_as_value(values[0]))
         left, right = values
-        if not isinstance(right, Value):
+        if isinstance(right, (int, float)):
             left = _as_value(left)  # a plain number on either side, never on both
-        return BINARY_OPS[self.op](left, right)
+        return BINARY_CASES[self.op](left, right)
 
     def __str__(self) -> str:
         if self.op == "variable":
@@ -80,8 +98,9 @@ class Expression:
         return f"({self.children[0]} {self.op} {self.children[1]})"
 
 
-def _as_value(x: Value | float) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+def _as_value(x: Any) -> Any:
+    """A plain number as a Value; a Value (or a forward-mode Dual) as it is."""
+    return Value(x) if isinstance(x, (int, float)) else x
 
 
 def expressions(n_variables: int, depth: int = 5) -> st.SearchStrategy[Expression]:
@@ -97,7 +116,7 @@ def expressions(n_variables: int, depth: int = 5) -> st.SearchStrategy[Expressio
         Expression, op=st.sampled_from(sorted(UNARY_OPS)), children=st.tuples(smaller)
     )
     binary = st.builds(
-        Expression, op=st.sampled_from(sorted(BINARY_OPS)), children=st.tuples(smaller, smaller)
+        Expression, op=st.sampled_from(sorted(BINARY_CASES)), children=st.tuples(smaller, smaller)
     )
     return st.one_of(leaf, unary, binary)
 

@@ -321,14 +321,15 @@ def gradient_graph(output: Value, inputs: Sequence[Value]) -> list[Value]:
     ``.grad`` is left alone. PyTorch: ``torch.autograd.grad(..., create_graph=True)``.
     """
     grads: dict[Value, Value] = {output: Value(1.0)}
-    for node in reversed(topological_order(output)):
-        node_grad = grads.get(node)
-        if node_grad is None or not node.inputs:
-            continue
-        local_grads = LOCAL_GRAD_RULES[node.op](*node.inputs, node)
-        for input, local_grad in zip(node.inputs, local_grads):
-            contribution = local_grad * node_grad
-            grads[input] = grads[input] + contribution if input in grads else contribution
+    with enable_grad():
+        for node in reversed(topological_order(output)):
+            node_grad = grads.get(node)
+            if node_grad is None or not node.inputs:
+                continue
+            local_grads = LOCAL_GRAD_RULES[node.op](*node.inputs, node)
+            for input, local_grad in zip(node.inputs, local_grads):
+                contribution = local_grad * node_grad
+                grads[input] = grads[input] + contribution if input in grads else contribution
     return [grads[input] if input in grads else Value(0.0) for input in inputs]
 
 
@@ -380,6 +381,8 @@ class no_grad(ContextDecorator):
     Unlike PyTorch's, the switch is process-wide, not per thread.
     """
 
+    recording = False
+
     def __init__(self) -> None:
         # A stack, because one decorator instance may be entered again by recursion.
         self._was_recording: list[bool] = []
@@ -387,11 +390,18 @@ class no_grad(ContextDecorator):
     def __enter__(self) -> None:
         global _recording
         self._was_recording.append(_recording)
-        _recording = False
+        _recording = self.recording
 
     def __exit__(self, *exc_info: object) -> None:
         global _recording
         _recording = self._was_recording.pop()
+
+
+class enable_grad(no_grad):
+    """The opposite of ``no_grad``: ops inside record the graph, even within a
+    ``no_grad`` block. Tools that need the graph (``grad``, ``jvp``) use it."""
+
+    recording = True
 
 
 # ---------------------------------------------------------------------- local derivatives

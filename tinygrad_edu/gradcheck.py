@@ -6,7 +6,8 @@ for every input, the op's local derivatives are almost certainly right.
 
 The criterion is PyTorch's ``torch.autograd.gradcheck``:
 |analytic - numeric| <= atol + rtol * |numeric|, with eps=1e-6, atol=1e-5, rtol=1e-3
-by default (PyTorch runs it in float64, as every Value is).
+by default (PyTorch runs it in float64, as every Value is). ``gradgradcheck`` does the
+same one order up, and ``forward_reverse_check`` compares the two modes of autodiff.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tinygrad_edu.engine import Value, no_grad
+from tinygrad_edu.forward import forward_gradient
+from tinygrad_edu.functional import hessian
 
 Function = Callable[..., Value | float]
 """f takes one Value per input and returns a Value (or a plain number)."""
@@ -23,44 +26,37 @@ Function = Callable[..., Value | float]
 
 @dataclass(frozen=True)
 class Mismatch:
-    """One input whose analytic and numeric gradients disagree."""
+    """One derivative whose two computations disagree."""
 
-    index: int
-    label: str
+    name: str  # which derivative: "input 0 ('a')", or "d2f/dx0dx1" for a second one
     analytic: float
     numeric: float
 
     def __str__(self) -> str:
-        name = f"input {self.index}" + (f" ({self.label!r})" if self.label else "")
         difference = abs(self.analytic - self.numeric)
         return (
-            f"{name}: analytic {self.analytic!r} vs numeric {self.numeric!r} "
+            f"{self.name}: analytic {self.analytic!r} vs numeric {self.numeric!r} "
             f"(difference {difference:.3g})"
         )
 
 
 class GradcheckError(AssertionError):
-    """Raised by ``gradcheck`` when backpropagation disagrees with finite differences."""
+    """Raised by the checks here when two ways of computing derivatives disagree."""
 
-    def __init__(self, mismatches: Sequence[Mismatch]) -> None:
+    def __init__(self, mismatches: Sequence[Mismatch], what: str = "gradients") -> None:
         self.mismatches = tuple(mismatches)
         lines = "\n".join(f"  {mismatch}" for mismatch in self.mismatches)
-        super().__init__(f"gradients disagree for {len(self.mismatches)} input(s):\n{lines}")
+        super().__init__(f"{what} disagree in {len(self.mismatches)} place(s):\n{lines}")
 
 
 def numerical_grad(f: Function, inputs: Sequence[float | Value], eps: float = 1e-6) -> list[float]:
     """df/dx_i for each input by central differences: (f(x + eps e_i) - f(x - eps e_i)) / 2 eps."""
     _check_eps(eps)
-    points = [_number_of(x) for x in inputs]
-    gradient = []
-    for index in range(len(points)):
-        shifted = list(points)
-        shifted[index] = points[index] + eps
-        above = _evaluate(f, shifted)
-        shifted[index] = points[index] - eps
-        below = _evaluate(f, shifted)
-        gradient.append((above - below) / (2 * eps))
-    return gradient
+    point = [_number_of(x) for x in inputs]
+    return [
+        (_evaluate(f, _shifted(point, i, eps)) - _evaluate(f, _shifted(point, i, -eps))) / (2 * eps)
+        for i in range(len(point))
+    ]
 
 
 def analytic_grad(f: Function, inputs: Sequence[float | Value]) -> list[float]:
@@ -86,14 +82,81 @@ def gradcheck(
     """
     numeric = numerical_grad(f, inputs, eps)
     analytic = analytic_grad(f, inputs)
+    names = [_input_name(index, x) for index, x in enumerate(inputs)]
+    _compare(names, analytic, numeric, atol, rtol, "gradients")
+    return True
+
+
+def gradgradcheck(
+    f: Function,
+    inputs: Sequence[float | Value],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """True if the second derivatives of f (``hessian``, built by differentiating the
+    gradient's graph) match central differences of the first derivatives (backprop).
+
+    Raises ``GradcheckError`` naming each d2f/dx_i dx_j that disagrees.
+    """
+    _check_eps(eps)
+    point = [_number_of(x) for x in inputs]
+    analytic = hessian(f)(*point)
+    names, analytic_flat, numeric_flat = [], [], []
+    for i in range(len(point)):
+        above = analytic_grad(f, _shifted(point, i, eps))
+        below = analytic_grad(f, _shifted(point, i, -eps))
+        for j in range(len(point)):
+            names.append(f"d2f/dx{i}dx{j}")
+            analytic_flat.append(analytic[i][j])
+            numeric_flat.append((above[j] - below[j]) / (2 * eps))
+    _compare(names, analytic_flat, numeric_flat, atol, rtol, "second derivatives")
+    return True
+
+
+def forward_reverse_check(
+    f: Function, inputs: Sequence[float | Value], atol: float = 1e-10, rtol: float = 1e-9
+) -> bool:
+    """True if forward mode (a ``jvp`` with tangent e_i, per input) and reverse mode
+    (one ``backward``) give the same gradient; they are exact, so the tolerance is tight.
+
+    Raises ``GradcheckError`` naming each input where they differ.
+    """
+    point = [_number_of(x) for x in inputs]
+    forward = forward_gradient(f, point)
+    reverse = analytic_grad(f, inputs)
+    names = [_input_name(index, x) for index, x in enumerate(inputs)]
+    _compare(names, reverse, forward, atol, rtol, "reverse and forward mode")
+    return True
+
+
+def _shifted(point: list[float], index: int, step: float) -> list[float]:
+    """The point with its coordinate ``index`` moved by ``step``."""
+    moved = list(point)
+    moved[index] += step
+    return moved
+
+
+def _check_eps(eps: float) -> None:
+    if not eps > 0.0:
+        raise ValueError(f"eps must be a positive step, got {eps!r}")
+
+
+def _compare(
+    names: list[str],
+    analytic: Sequence[float],
+    numeric: Sequence[float],
+    atol: float,
+    rtol: float,
+    what: str,
+) -> None:
     mismatches = [
-        Mismatch(index, _label_of(inputs[index]), a, n)
-        for index, (a, n) in enumerate(zip(analytic, numeric))
+        Mismatch(name, a, n)
+        for name, a, n in zip(names, analytic, numeric)
         if not _close(a, n, atol, rtol)
     ]
     if mismatches:
-        raise GradcheckError(mismatches)
-    return True
+        raise GradcheckError(mismatches, what)
 
 
 def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
@@ -102,9 +165,9 @@ def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
     return abs(analytic - numeric) <= atol + rtol * abs(numeric)
 
 
-def _check_eps(eps: float) -> None:
-    if not eps > 0.0:
-        raise ValueError(f"eps must be a positive step, got {eps!r}")
+def _input_name(index: int, x: float | Value) -> str:
+    label = _label_of(x)
+    return f"input {index}" + (f" ({label!r})" if label else "")
 
 
 def _number_of(x: float | Value) -> float:

@@ -1,0 +1,113 @@
+"""Gradients as functions, in the style of JAX: ``grad``, ``value_and_grad``, ``hessian``.
+
+``grad(f)`` is a new function that returns df/dx where f returned f(x). Given plain
+numbers it runs one ``backward()`` and returns floats. Given Values (as happens when
+it is itself differentiated, ``grad(grad(f))``) it returns Values built by
+``gradient_graph``, whose graphs reach back to those inputs, so that the outer
+``grad`` can differentiate them again.
+
+Where the real systems differ: ``jax.grad`` traces f into a program and transforms
+the program; PyTorch differentiates a recorded graph, as we do, and nests with
+``torch.autograd.grad(..., create_graph=True)`` or ``torch.func.grad``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tinygrad_edu.engine import Value, enable_grad, gradient_graph
+
+Scalar = float | Value
+Function = Callable[..., Value | float]
+ArgNums = int | Sequence[int]
+
+# How many grad-made functions are evaluating f right now. Inside one, a gradient
+# must stay a Value (with its graph), or the outer function could not differentiate it.
+_depth = 0
+
+
+def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
+    """A function returning ``(f(*args), gradient)``, where the gradient is df/d(args[i])
+    for ``argnums=i``, or a tuple of them for a sequence of indices.
+
+    At the outermost level the results are floats, from one ``backward()`` (which, as
+    always, also adds to the ``.grad`` of any other Values f uses). Inside another
+    grad-made function they are Values, so that one can differentiate them.
+    """
+    indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def value_and_gradient(*args: Scalar) -> tuple[Any, Any]:
+        global _depth
+        _check_argnums(indices, len(args))
+        nested = _depth > 0 or any(isinstance(arg, Value) for arg in args)
+        _depth += 1
+        try:
+            with enable_grad():
+                # A Value argument gets a node of its own (+ 0.0), so that each
+                # derivative is the partial one even when one Value is passed twice.
+                leaves = [arg + 0.0 if isinstance(arg, Value) else Value(arg) for arg in args]
+                output = _as_value(f(*leaves))
+        finally:
+            _depth -= 1
+        wrt = [leaves[index] for index in indices]
+        gradients: list[Any]
+        if nested:  # this gradient will be differentiated again: keep its graph
+            value: Any = output
+            gradients = gradient_graph(output, wrt)
+        else:
+            value = output.data
+            output.backward()
+            gradients = [leaf.grad for leaf in wrt]
+        return value, gradients[0] if isinstance(argnums, int) else tuple(gradients)
+
+    return value_and_gradient
+
+
+def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function returning df/d(args[argnums]) at its arguments (a tuple of
+    derivatives for a sequence of indices). Nests: ``grad(grad(f))`` is f''."""
+    value_and_gradient = value_and_grad(f, argnums)
+
+    def gradient(*args: Scalar) -> Any:
+        return value_and_gradient(*args)[1]
+
+    return gradient
+
+
+def hessian(f: Function) -> Callable[..., list[list[float]]]:
+    """A function returning the matrix of second derivatives d2f/dx_i dx_j at its
+    (plain-number) arguments: one graph-building backward pass, then one backward
+    pass per input."""
+
+    def second_derivatives(*args: float) -> list[list[float]]:
+        leaves = [Value(arg) for arg in args]
+        with enable_grad():
+            first_derivatives = gradient_graph(_as_value(f(*leaves)), leaves)
+        rows = []
+        for derivative in first_derivatives:
+            for leaf in leaves:
+                leaf.grad = 0.0
+            derivative.zero_grad()
+            derivative.backward()
+            rows.append([leaf.grad for leaf in leaves])
+        return rows
+
+    return second_derivatives
+
+
+def _as_value(output: Value | float) -> Value:
+    """f's output as a Value (a constant if f returned a plain number)."""
+    if isinstance(output, Value):
+        return output
+    if isinstance(output, bool) or not isinstance(output, (int, float)):
+        raise TypeError(f"f must return a Value or a number, got {type(output).__name__}")
+    return Value(output)
+
+
+def _check_argnums(indices: tuple[int, ...], count: int) -> None:
+    if not indices:
+        raise ValueError("argnums names no argument to differentiate")
+    for index in indices:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+            raise ValueError(f"argnums {index!r} is not an argument index (f got {count})")
