@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -222,3 +224,26 @@ def test_dual_numbers_carry_value_and_tangent() -> None:
     assert forward_gradient(lambda a, b: a * b, [2.0, 5.0]) == [5.0, 2.0]
     with pytest.raises(TypeError, match="expects a real number"):
         Dual("x")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- the modes page
+
+
+def _load_modes_cost() -> Any:
+    path = Path(__file__).resolve().parent.parent / "docs" / "modes_cost.py"
+    spec = importlib.util.spec_from_file_location("modes_cost", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_modes_cost_script_runs_and_the_page_shows_its_full_table() -> None:
+    modes_cost = _load_modes_cost()
+    quick = modes_cost.table(modes_cost.QUICK_SIZES)
+    assert [line.split()[0] for line in quick[2:]] == [str(s) for s in modes_cost.QUICK_SIZES]
+    page = (Path(__file__).resolve().parent.parent / "docs" / "modes.md").read_text()
+    for header in quick[:2]:
+        assert header in page
+    for size in modes_cost.FULL_SIZES:
+        assert any(line.split()[:1] == [str(size)] for line in page.splitlines())
