@@ -131,6 +131,8 @@ def well_conditioned(root: Value) -> bool:
             return False
         if node.op in ("relu", "leaky_relu", "abs") and abs(node.inputs[0].data) < 1e-3:
             return False
+        if node.op == "clamp" and abs(abs(node.inputs[0].data) - 1.0) < 1e-3:  # clamp(-1, 1)
+            return False
         if node.op in ("log", "sqrt", "/") and abs(node.inputs[-1].data) < 0.1:
             return False
         if node.op == "**" and abs(node.inputs[0].data) < 0.1:  # steep or undefined near 0
