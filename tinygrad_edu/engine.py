@@ -7,7 +7,7 @@ Read this file top to bottom as a short chapter on reverse-mode autodiff.
    and its ``local_grads``: the partial derivatives d(out)/d(input), one per input,
    evaluated at the numbers of this forward pass.
 2. ``backward()`` visits the recorded graph from the output back to the leaves and
-   applies the chain rule, one line per edge::
+   applies the chain rule, one line per edge:
 
        input.grad += local_grad * out.grad
 

@@ -1,6 +1,6 @@
 """Formulas typed as text, like ``tanh(a*b + c)``, built into a graph of Values.
 
-This is what lets the command line draw any small formula::
+This is what lets the command line draw any small formula:
 
     tinygrad-edu graph "tanh(a*b + c)" a=2 b=-3 c=10
 

@@ -2,12 +2,12 @@
 
 ``trace_backward(loss)`` does what ``loss.backward()`` does, and keeps a record of it:
 for each Value, from the output back to the leaves, the gradient that arrived from
-above and, for each of its inputs, the local derivative and what it sent down::
+above and, for each of its inputs, the local derivative and what it sent down:
 
     input.grad += local_grad * node.grad        (one row of the trace per edge)
 
 ``explain_gradient(loss, w1)`` answers "why is dL/dw1 this number?" in the notation
-of the tutorial::
+of the tutorial:
 
     dL/dw1 = dL/dy_pred * dy_pred/dh1 * dh1/dw1 = (-0.953) * (0.249) * (-0.0904) = 0.0215
 
