@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tinygrad_edu.engine import Value
-from tinygrad_edu.nn import MLP, Neuron
-from tinygrad_edu.tutorial import PARAMETER_NAMES, tutorial_network
+from tinygrad_edu.nn import Neuron
+from tinygrad_edu.tutorial import tutorial_loss
 from tinygrad_edu.viz import render_graph
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -39,20 +39,9 @@ def used_twice(folder: Path) -> list[Path]:
     return [render_graph(y, folder / "used_twice.svg", show_local_grads=True)]
 
 
-def worked_example() -> tuple[Value, MLP]:
-    """The tutorial's loss on Alice with all weights 1 and all biases 0, before backward."""
-    params = {name: 1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES}
-    model = tutorial_network(params=params)
-    y_pred = model([-2.0, -1.0])
-    assert isinstance(y_pred, Value)
-    loss = (1 - y_pred) ** 2
-    loss.label = "L"
-    return loss, model
-
-
 def tutorial(folder: Path) -> list[Path]:
     """The worked example before backward, after it, and the chain rule for w1."""
-    loss, model = worked_example()
+    loss, model = tutorial_loss()
     before = render_graph(loss, folder / "tutorial_before_backward.svg", model=model)
     loss.backward()
     after = render_graph(loss, folder / "tutorial_after_backward.svg", model=model)

@@ -18,7 +18,7 @@ from tinygrad_edu.forward import Dual, forward_gradient, jvp
 from tinygrad_edu.functional import grad, hessian, value_and_grad
 from tinygrad_edu.gradcheck import analytic_grad, forward_reverse_check, gradgradcheck
 from tinygrad_edu.losses import mse_loss
-from tinygrad_edu.tutorial import PARAMETER_NAMES, tutorial_network
+from tinygrad_edu.tutorial import PARAMETER_NAMES, WORKED_EXAMPLE, tutorial_network
 
 from .strategies import BINARY_CASES, UNARY_CASES, Expression, expressions, reals, well_conditioned
 
@@ -124,7 +124,7 @@ def test_hessian_of_a_quadratic_is_its_symmetrised_matrix(
 
 
 def test_hessian_of_the_tutorial_loss_at_the_worked_example() -> None:
-    worked_example = [1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES]
+    worked_example = [WORKED_EXAMPLE[name] for name in PARAMETER_NAMES]
 
     def loss(*params: Value) -> Value:
         """Alice's loss, with the network's nine parameters replaced by ``params``."""

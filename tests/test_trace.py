@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value, topological_order
 from tinygrad_edu.trace import explain_gradient, trace_backward
-from tinygrad_edu.tutorial import PARAMETER_NAMES, tutorial_network
+from tinygrad_edu.tutorial import PARAMETER_NAMES, tutorial_loss
 from tinygrad_edu.viz import GraphTooLargeError
 
 from .strategies import Expression, expressions, reals, well_conditioned
@@ -21,12 +21,7 @@ N_VARIABLES = 3
 
 def worked_example() -> tuple[Value, dict[str, Value]]:
     """The tutorial's loss on Alice, all weights 1 and biases 0, before backward."""
-    params = {name: 1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES}
-    model = tutorial_network(params=params)
-    y_pred = model([-2.0, -1.0])
-    assert isinstance(y_pred, Value)
-    loss = (1 - y_pred) ** 2
-    loss.label = "L"
+    loss, model = tutorial_loss()
     return loss, dict(zip(PARAMETER_NAMES, model.parameters()))
 
 

@@ -13,14 +13,15 @@ from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.tutorial import (
     PARAMETER_NAMES,
+    WORKED_EXAMPLE,
     HandDerivedNetwork,
     initial_parameters,
+    tutorial_loss,
     tutorial_network,
 )
 
 from .strategies import reals
 
-ALL_ONES = {name: (1.0 if name.startswith("w") else 0.0) for name in PARAMETER_NAMES}
 ALICE, ALICE_IS_FEMALE = [-2.0, -1.0], 1.0
 
 
@@ -43,17 +44,26 @@ def test_feedforward_example_by_hand_and_by_autograd() -> None:
 
 
 def test_backprop_worked_example_by_hand_and_by_autograd() -> None:
-    net = HandDerivedNetwork(params=ALL_ONES)
+    net = HandDerivedNetwork(params=WORKED_EXAMPLE)
     forward = net._forward(ALICE)
     assert round(forward["h1"], 4) == round(forward["h2"], 4) == 0.0474
     assert round(forward["y_pred"], 3) == 0.524
     assert net.gradients(ALICE, ALICE_IS_FEMALE)["w1"] == 0.02146953526581111
-    autograd = _autograd_gradients(ALL_ONES, ALICE, ALICE_IS_FEMALE)
+    autograd = _autograd_gradients(WORKED_EXAMPLE, ALICE, ALICE_IS_FEMALE)
     assert autograd["w1"] == 0.02146953526581111
 
 
+def test_tutorial_loss_is_alices_worked_example_by_default() -> None:
+    loss, model = tutorial_loss()
+    loss.backward()
+    assert loss.label == "L" and model.parameters()[0].grad == 0.02146953526581111
+    emily = TEST_PEOPLE[0]
+    with pytest.raises(ValueError, match="Emily has no known gender"):
+        tutorial_loss(emily)
+
+
 def test_the_autograd_graph_carries_the_tutorials_names() -> None:
-    model = tutorial_network(params=ALL_ONES)
+    model = tutorial_network(params=WORKED_EXAMPLE)
     output = model(ALICE)
     assert isinstance(output, Value)
     assert output.label == "y_pred"
@@ -114,8 +124,8 @@ def test_training_calls_emily_female_and_frank_male_for_at_least_8_of_10_seeds()
 
 def test_bad_parameters_are_named() -> None:
     with pytest.raises(ValueError, match="missing \\['b3'\\]"):
-        HandDerivedNetwork(params={k: v for k, v in ALL_ONES.items() if k != "b3"})
+        HandDerivedNetwork(params={k: v for k, v in WORKED_EXAMPLE.items() if k != "b3"})
     with pytest.raises(TypeError, match="params\\['w1'\\] must be a number"):
-        HandDerivedNetwork(params={**ALL_ONES, "w1": "1"})  # type: ignore[dict-item]
+        HandDerivedNetwork(params={**WORKED_EXAMPLE, "w1": "1"})  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
         HandDerivedNetwork(seed=0).feedforward([1, 2, 3])

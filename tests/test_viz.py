@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tinygrad_edu import Value, topological_order
 from tinygrad_edu.cli import main
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.tutorial import PARAMETER_NAMES, tutorial_network
+from tinygrad_edu.tutorial import PARAMETER_NAMES, tutorial_loss
 from tinygrad_edu.viz import (
     HIGHLIGHT_COLOUR,
     ComputationGraph,
@@ -46,12 +46,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def worked_example() -> tuple[Value, MLP]:
     """The tutorial's loss on Alice, all weights 1 and biases 0, after backward."""
-    params = {name: 1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES}
-    model = tutorial_network(params=params)
-    y_pred = model([-2.0, -1.0])
-    assert isinstance(y_pred, Value)
-    loss = (1 - y_pred) ** 2
-    loss.label = "L"
+    loss, model = tutorial_loss()
     loss.backward()
     return loss, model
 

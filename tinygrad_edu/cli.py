@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tinygrad_edu.data import PEOPLE, TEST_PEOPLE, people
-from tinygrad_edu.engine import Value
 from tinygrad_edu.expression import build_expression, parse_assignments
 from tinygrad_edu.losses import mse_loss
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.trace import explain_gradient, trace_backward
 from tinygrad_edu.train import fit, predict
-from tinygrad_edu.tutorial import PARAMETER_NAMES, HandDerivedNetwork, tutorial_network
+from tinygrad_edu.tutorial import HandDerivedNetwork, tutorial_loss, tutorial_network
 from tinygrad_edu.viz import (
     GraphvizNotFoundError,
     find_value,
@@ -165,7 +164,8 @@ def run_graph(args: argparse.Namespace) -> int:
     """Build the graph, run backward (traced), and show or write it as asked."""
     try:
         if args.formula is None:
-            root = _tutorial_loss(args.seed, args.person)
+            person = next(person for person in PEOPLE if person.name == args.person)
+            root, _ = tutorial_loss(person, seed=args.seed)
         else:
             root = build_expression(args.formula, parse_assignments(args.values))
             root.label = root.label or args.formula.strip()  # name the output by its formula
@@ -203,19 +203,6 @@ def run_graph(args: argparse.Namespace) -> int:
         print(f"tinygrad-edu graph: {error}", file=sys.stderr)
         return 2
     return 0
-
-
-def _tutorial_loss(seed: int | None, person_name: str) -> Value:
-    """L = (y_true - y_pred)**2 of the tutorial's network on one person; without a seed,
-    with the worked example's weights (all 1) and biases (all 0)."""
-    worked_example = {name: 1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES}
-    model = tutorial_network(seed=seed, params=worked_example if seed is None else None)
-    person = next(person for person in PEOPLE if person.name == person_name)
-    y_pred = model(person.features)
-    assert isinstance(y_pred, Value) and person.gender is not None  # one output; a label
-    loss = (person.gender - y_pred) ** 2
-    loss.label = "L"
-    return loss
 
 
 def _verdict(probability_female: float) -> str:

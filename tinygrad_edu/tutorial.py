@@ -20,10 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.data import PEOPLE, Person
+from tinygrad_edu.engine import Value
 from tinygrad_edu.nn import MLP, Seed
 
 PARAMETER_NAMES = ("w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3")
 """The tutorial's names, in the order of ``MLP.parameters()``."""
+
+WORKED_EXAMPLE = {name: 1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES}
+"""The parameters of the tutorial's backpropagation example: every weight 1, every bias 0."""
 
 
 def sigmoid(x: float) -> float:
@@ -156,6 +161,26 @@ def tutorial_network(seed: Seed = None, params: Mapping[str, float] | None = Non
     ):
         neuron.label = label
     return model
+
+
+def tutorial_loss(
+    person: Person = PEOPLE[0],
+    seed: Seed = None,
+    params: Mapping[str, float] | None = None,
+) -> tuple[Value, MLP]:
+    """The loss L = (y_true - y_pred)**2 of the tutorial's network on one person (Alice
+    by default), labelled "L", with the network. The parameters are ``params``, else a
+    random start from ``seed``, else the worked example's (``WORKED_EXAMPLE``)."""
+    if person.gender is None:
+        raise ValueError(f"{person.name} has no known gender to compare the prediction with")
+    if params is None and seed is None:
+        params = WORKED_EXAMPLE
+    model = tutorial_network(seed=seed, params=params)
+    y_pred = model(person.features)
+    assert isinstance(y_pred, Value)  # the network has one output
+    loss = (person.gender - y_pred) ** 2
+    loss.label = "L"
+    return loss, model
 
 
 def _checked(params: Mapping[str, float]) -> dict[str, float]:
