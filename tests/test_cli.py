@@ -39,3 +39,10 @@ def test_bad_flags_are_rejected_clearly(capsys: pytest.CaptureFixture[str]) -> N
         main(["demo", "--epochs", "0"])
     assert "must be a positive whole number" in capsys.readouterr().err
     assert main([]) == 2
+
+
+def test_the_tinygrad_edu_script_is_declared() -> None:
+    from importlib.metadata import entry_points
+
+    scripts = {entry.name: entry.value for entry in entry_points(group="console_scripts")}
+    assert scripts.get("tinygrad-edu") == "tinygrad_edu.cli:main"
