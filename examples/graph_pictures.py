@@ -25,7 +25,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.tutorial import PARAMETER_NAMES, tutorial_network
+from tinygrad_edu.tutorial import tutorial_loss
 from tinygrad_edu.viz import GraphvizNotFoundError, graph_table, render_graph
 
 
@@ -34,12 +34,7 @@ def main(argv: list[str]) -> int:
     folder = Path(argv[0]) if argv else Path(tempfile.mkdtemp(prefix="graph_pictures_"))
     folder.mkdir(parents=True, exist_ok=True)
 
-    params = {name: 1.0 if name.startswith("w") else 0.0 for name in PARAMETER_NAMES}
-    model = tutorial_network(params=params)
-    y_pred = model([-2.0, -1.0])  # Alice
-    assert isinstance(y_pred, Value)  # one output neuron, so one Value
-    loss = (1 - y_pred) ** 2
-    loss.label = "L"
+    loss, model = tutorial_loss()  # Alice, every weight 1, every bias 0
     w1 = model.parameters()[0]
 
     save(loss, folder / "1_before_backward", model)
