@@ -38,6 +38,12 @@ def test_bad_flags_are_rejected_clearly(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit):
         main(["demo", "--epochs", "0"])
     assert "must be a positive whole number" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["demo", "--seed", "-1"])
+    assert "--seed: must be a whole number >= 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["demo", "--lr", "inf"])
+    assert "--lr: must be a positive finite number" in capsys.readouterr().err
     assert main([]) == 2
 
 

@@ -73,7 +73,20 @@ def test_comparisons_look_at_data_and_equality_is_identity() -> None:
     assert Value(1.0) != Value(1.0)
     assert len({a, b, a}) == 2
     assert max([a, b]) is b
-    assert float(b) == 2.0
+
+
+def test_math_functions_and_float_refuse_a_value_rather_than_drop_its_gradient() -> None:
+    with pytest.raises(TypeError):
+        math.sin(Value(1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        float(Value(1.0))  # type: ignore[arg-type]
+
+
+def test_an_int_too_large_for_a_float_says_so() -> None:
+    with pytest.raises(OverflowError, match="too large"):
+        Value(10**400)
+    with pytest.raises(OverflowError, match="too large"):
+        Value(1.0) + 10**400
 
 
 def test_repr_shows_data_grad_and_label() -> None:

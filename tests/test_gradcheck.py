@@ -25,6 +25,15 @@ def test_gradcheck_passes_a_right_gradient_and_accepts_values_with_labels() -> N
     assert gradcheck(lambda a, b: (a * b).tanh() / b, [Value(0.5, label="a"), -2.0])
 
 
+def test_the_checks_work_inside_no_grad() -> None:
+    from tinygrad_edu import no_grad
+
+    with no_grad():
+        assert gradcheck(lambda x: x * x, [3.0])
+        assert gradgradcheck(lambda x: x * x * x, [2.0])
+        assert forward_reverse_check(lambda x: x.tanh(), [0.5])
+
+
 def test_gradcheck_catches_a_wrong_gradient_and_names_the_input(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

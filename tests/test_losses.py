@@ -72,6 +72,13 @@ def test_hinge_loss_of_a_confident_right_answer_is_zero() -> None:
     assert hinge_loss([1], [0.5]).data == 0.5
 
 
+def test_numpy_scalars_and_integer_labels_are_accepted() -> None:
+    assert mse_loss(np.int64(1), Value(0.5)).data == 0.25
+    assert mse_loss(np.float32(1), 0.5).data == 0.25
+    labels = np.array([1, 0])
+    assert binary_cross_entropy_with_logits(labels, [0.0, 0.0]).data == pytest.approx(math.log(2))
+
+
 def test_mismatched_empty_or_wrong_labels_are_errors() -> None:
     with pytest.raises(ValueError, match="3 targets but 2 predictions"):
         mse_loss([1, 0, 1], [Value(0.0), Value(1.0)])
@@ -81,3 +88,5 @@ def test_mismatched_empty_or_wrong_labels_are_errors() -> None:
         hinge_loss([0, 1], [0.5, 0.5])
     with pytest.raises(TypeError, match="bool"):
         mse_loss(True, 1.0)
+    with pytest.raises(ValueError, match=r"targets between 0 and 1, got 2\.0"):
+        binary_cross_entropy([2.0], [0.5])

@@ -77,6 +77,10 @@ def test_a_wrong_input_size_names_expected_and_actual() -> None:
         MLP(2, [1], seed=0)(np.ones((2, 1)))
     with pytest.raises(TypeError, match="sequence of numbers"):
         Neuron(2, seed=0)(3.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="sequence of numbers, got dict"):
+        Neuron(2, seed=0)({0: 1.0, 1: 2.0})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="sequence of numbers, got set"):
+        Neuron(2, seed=0)({1.0, 2.0})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="expects a real number, got str"):
         Neuron(2, seed=0)(["a", "b"])  # type: ignore[list-item]
 
@@ -157,6 +161,8 @@ def _broken_files(good: dict[str, object]) -> dict[str, str]:
         "bool value": changed(parameters={**parameters, first: True}),
         "infinite value": changed(parameters={**parameters, first: float("inf")}),
         "no parameters": changed(parameters=None),
+        "huge value": changed(parameters={**parameters, first: 10**400}),
+        "type not a name": changed(architecture={**good["architecture"], "type": ["MLP"]}),  # type: ignore[dict-item]
     }
 
 
@@ -167,9 +173,11 @@ def test_each_broken_file_is_rejected_and_leaves_the_model_untouched(tmp_path: P
     good = json.loads(path.read_text())
     target = MLP(2, [2, 1], activation="sigmoid", seed=5)
     before = [p.data for p in target.parameters()]
-    for problem, text in _broken_files(good).items():
+    broken_files = {name: text.encode() for name, text in _broken_files(good).items()}
+    broken_files["not UTF-8"] = b"\xff\xfe not text"
+    for problem, content in broken_files.items():
         broken = tmp_path / f"{problem}.json"
-        broken.write_text(text)
+        broken.write_bytes(content)
         with pytest.raises(ModelFileError):
             target.load(broken)
         assert [p.data for p in target.parameters()] == before, problem

@@ -12,6 +12,7 @@ by the chain rule.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         description=DEMO_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    demo.add_argument("--seed", type=int, default=0, help="seed of the random start (default 0)")
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of the random start (default 0)")
     demo.add_argument(
         "--epochs", type=_positive_int, default=1000, help="passes over the data (default 1000)"
     )
@@ -150,7 +151,7 @@ def _add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--local-grads", action="store_true", help="write local derivatives on the edges"
     )
     graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
-    graph.add_argument("--seed", type=int, help="the tutorial network's random start instead")
+    graph.add_argument("--seed", type=_seed, help="the tutorial network's random start instead")
     graph.add_argument(
         "--person",
         choices=[person.name for person in PEOPLE],
@@ -218,8 +219,15 @@ def _positive_int(text: str) -> int:
 
 def _positive_float(text: str) -> float:
     number = float(text)
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    if not (number > 0 and math.isfinite(number)):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return number
+
+
+def _seed(text: str) -> int:
+    number = int(text)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
     return number
 
 

@@ -80,7 +80,7 @@ class Value:
             raise TypeError(f"Value() expects a real number, got {_describe(data)}")
         if not isinstance(label, str):
             raise TypeError(f"Value() expects label to be a str, got {_describe(label)}")
-        self.data = float(data)
+        self.data = _to_float(data)
         self.grad = 0.0
         self._first_input = None
         self._second_input = None
@@ -100,8 +100,8 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    def __float__(self) -> float:
-        return self.data
+    # NOTE: no __float__, on purpose: math.sin(v) or float(v) would quietly leave the
+    # graph and lose the gradient. Read the number as v.data; use v's own methods.
 
     # ------------------------------------------------------------------ arithmetic
     # Each op computes its output; its local derivatives come from LOCAL_GRAD_RULES
@@ -374,14 +374,11 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class no_grad(ContextDecorator):
-    """Inside ``with no_grad():`` (or a function decorated ``@no_grad()``), ops record
-    no graph: their results are leaves. Use it for evaluation and parameter updates.
+class _GradMode(ContextDecorator):
+    """Switches graph recording to ``recording`` inside a ``with`` block (or a
+    decorated function), and back to what it was afterwards."""
 
-    Unlike PyTorch's, the switch is process-wide, not per thread.
-    """
-
-    recording = False
+    recording: bool
 
     def __init__(self) -> None:
         # A stack, because one decorator instance may be entered again by recursion.
@@ -397,7 +394,17 @@ class no_grad(ContextDecorator):
         _recording = self._was_recording.pop()
 
 
-class enable_grad(no_grad):
+class no_grad(_GradMode):
+    """Inside ``with no_grad():`` (or a function decorated ``@no_grad()``), ops record
+    no graph: their results are leaves. Use it for evaluation and parameter updates.
+
+    Unlike PyTorch's, the switch is process-wide, not per thread.
+    """
+
+    recording = False
+
+
+class enable_grad(_GradMode):
     """The opposite of ``no_grad``: ops inside record the graph, even within a
     ``no_grad`` block. Tools that need the graph (``grad``, ``jvp``) use it."""
 
@@ -417,8 +424,9 @@ LEAKY_RELU_SLOPE = 0.01
 def _power_rule(base: Scalar, exponent: Scalar, out: Scalar) -> tuple[Scalar, ...]:
     """d/da a**n = n * a**(n-1) and d/dn a**n = a**n * log(a).
 
-    log(a) exists for a > 0 only. Where a <= 0 the exponent is always a plain number
-    (a Value exponent needs a positive base): a constant, whose gradient we give as 0.
+    log(a) exists for a > 0 only. A base a <= 0 only ever meets an exponent that was a
+    plain number (a Value exponent needs a positive base), held in a constant leaf:
+    nothing uses its gradient, and we give it 0 there.
     """
     if _number(base) > 0.0:
         return (exponent * _power(base, exponent - 1.0), out * _log(base))
@@ -496,7 +504,17 @@ def _node(
 
 def _constant(thing: object) -> Value | None:
     """A plain number as a leaf Value, or None if it is not a real number."""
-    return _node(float(thing)) if _is_real_number(thing) else None  # type: ignore[arg-type]
+    return _node(_to_float(thing)) if _is_real_number(thing) else None  # type: ignore[arg-type]
+
+
+def _to_float(number: float) -> float:
+    """A real number as a float, or a clear error for an int too large for one."""
+    try:
+        return float(number)
+    except OverflowError:
+        raise OverflowError(
+            f"Value() holds a float, and {_describe(number)} is too large for one"
+        ) from None
 
 
 def _number(x: Scalar) -> float:

@@ -26,6 +26,9 @@ from tinygrad_edu.engine import Value, enable_grad
 
 DualOperand = Union["Dual", int, float]
 
+# How many jvp calls are running f right now (nesting them is not supported).
+_depth = 0
+
 
 class Dual:
     """A number with a tangent: ``primal + tangent * e``, where ``e * e = 0``."""
@@ -38,9 +41,6 @@ class Dual:
 
     def __repr__(self) -> str:
         return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
-
-    def __float__(self) -> float:
-        return self.primal
 
     def __add__(self, other: DualOperand) -> Dual:
         return _apply(operator.add, self, other)
@@ -138,9 +138,17 @@ def jvp(
     ``f`` takes one argument per primal and uses only the Value API (operators and
     methods such as ``.tanh()``), so the same f serves ``grad`` and ``jvp``.
     """
+    global _depth
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    output = f(*(Dual(primal, tangent) for primal, tangent in zip(primals, tangents)))
+    if _depth > 0:
+        # A Dual carries one tangent: an inner jvp's tangents would mix with the outer's.
+        raise NotImplementedError("jvp inside jvp (nested forward mode) is not supported")
+    _depth += 1
+    try:
+        output = f(*(Dual(primal, tangent) for primal, tangent in zip(primals, tangents)))
+    finally:
+        _depth -= 1
     if isinstance(output, Dual):
         return output.primal, output.tangent
     # f did not depend on its inputs: a constant (Value() checks it is a number)
@@ -165,6 +173,11 @@ def forward_gradient(
 def _apply(operation: Callable[..., Value], *operands: DualOperand) -> Dual:
     """Run the engine's op on the primals, then push the tangents through its local
     derivatives: tangent(out) = sum over inputs of local_grad * tangent(input)."""
+    if any(isinstance(x, Value) for x in operands):
+        raise TypeError(
+            "a Dual met a Value: forward mode inside reverse mode (e.g. grad of jvp) "
+            "is not supported; give jvp a function of its own arguments only"
+        )
     arguments = [Value(x.primal) if isinstance(x, Dual) else x for x in operands]
     with enable_grad():  # the local derivatives are only recorded with the graph on
         out = operation(*arguments)

@@ -77,21 +77,17 @@ def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
 
 def hessian(f: Function) -> Callable[..., list[list[float]]]:
     """A function returning the matrix of second derivatives d2f/dx_i dx_j at its
-    (plain-number) arguments: one graph-building backward pass, then one backward
-    pass per input."""
+    (plain-number) arguments: the gradient's graph, then the gradient of each of its
+    entries. No ``.grad`` is touched, not even of Values that f uses from outside."""
 
     def second_derivatives(*args: float) -> list[list[float]]:
         leaves = [Value(arg) for arg in args]
         with enable_grad():
             first_derivatives = gradient_graph(_as_value(f(*leaves)), leaves)
-        rows = []
-        for derivative in first_derivatives:
-            for leaf in leaves:
-                leaf.grad = 0.0
-            derivative.zero_grad()
-            derivative.backward()
-            rows.append([leaf.grad for leaf in leaves])
-        return rows
+        return [
+            [second.data for second in gradient_graph(derivative, leaves)]
+            for derivative in first_derivatives
+        ]
 
     return second_derivatives
 

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tinygrad_edu.engine import Value, no_grad
+from tinygrad_edu.engine import Value, enable_grad, no_grad
 from tinygrad_edu.forward import forward_gradient
 from tinygrad_edu.functional import hessian
 
@@ -62,7 +62,8 @@ def numerical_grad(f: Function, inputs: Sequence[float | Value], eps: float = 1e
 def analytic_grad(f: Function, inputs: Sequence[float | Value]) -> list[float]:
     """df/dx_i for each input by backpropagation through fresh leaf Values."""
     leaves = [Value(_number_of(x), label=_label_of(x)) for x in inputs]
-    output = _call(f, leaves)
+    with enable_grad():  # so that it works inside a no_grad block too
+        output = _call(f, leaves)
     if isinstance(output, Value):
         output.backward()
     return [leaf.grad for leaf in leaves]
@@ -187,4 +188,5 @@ def _call(f: Function, arguments: list[Value]) -> Value | float:
 
 @no_grad()
 def _evaluate(f: Function, point: list[float]) -> float:
-    return float(_call(f, [Value(x) for x in point]))
+    output = _call(f, [Value(x) for x in point])
+    return output.data if isinstance(output, Value) else float(output)

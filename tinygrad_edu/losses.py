@@ -6,6 +6,7 @@ of plain numbers (the targets) and Values (the predictions), or single numbers.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any, Union
 
@@ -35,6 +36,7 @@ def binary_cross_entropy(y_true: Targets, y_pred: Targets) -> Value:
     ``binary_cross_entropy_with_logits`` is exact everywhere.
     """
     pairs = _pairs(y_true, y_pred, "binary_cross_entropy")
+    _check_probabilities(pairs, "binary_cross_entropy")
     terms = []
     for true, pred in pairs:
         p = pred.clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
@@ -46,6 +48,7 @@ def binary_cross_entropy_with_logits(y_true: Targets, logits: Targets) -> Value:
     """Binary cross-entropy of sigmoid(z) for scores z, computed stably:
     softplus(z) - t * z, which equals -(t log s(z) + (1 - t) log(1 - s(z)))."""
     pairs = _pairs(y_true, logits, "binary_cross_entropy_with_logits")
+    _check_probabilities(pairs, "binary_cross_entropy_with_logits")
     return _mean([z.softplus() - true * z for true, z in pairs])
 
 
@@ -59,6 +62,13 @@ def hinge_loss(y_true: Targets, y_pred: Targets) -> Value:
     return _mean([(1 - true * pred).relu() for true, pred in pairs])
 
 
+def _check_probabilities(pairs: list[tuple[Any, Value]], name: str) -> None:
+    for true, _ in pairs:
+        target = true.data if isinstance(true, Value) else true
+        if not 0 <= target <= 1:
+            raise ValueError(f"{name} needs targets between 0 and 1, got {target!r}")
+
+
 def _pairs(y_true: Targets, y_pred: Targets, name: str) -> list[tuple[Any, Value]]:
     """Targets and predictions (as Values) paired up, after checking they match in length."""
     trues, preds = _as_list(y_true), _as_list(y_pred)
@@ -70,13 +80,13 @@ def _pairs(y_true: Targets, y_pred: Targets, name: str) -> list[tuple[Any, Value
 
 
 def _as_list(items: Targets) -> list[Any]:
-    if isinstance(items, bool):
+    if isinstance(items, (bool, np.bool_)):
         raise TypeError("targets and predictions must be numbers or Values, got bool")
-    if isinstance(items, (Value, int, float)):
+    if isinstance(items, (Value, numbers.Real)):  # one sample (numpy scalars included)
         return [items]
     if isinstance(items, np.ndarray):
         return list(items.ravel())
-    return list(items)
+    return list(items)  # type: ignore[arg-type]  # a sequence: mypy cannot narrow Real
 
 
 def _as_value(thing: float | Value) -> Value:

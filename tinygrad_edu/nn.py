@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any, Union
 
@@ -39,6 +40,8 @@ Inputs = Union[Sequence[float | Value], "np.ndarray[Any, Any]"]
 
 Seed = int | np.random.Generator | None
 """An int for a reproducible random start, a numpy Generator to draw from, or None."""
+
+_LARGEST_FLOAT = sys.float_info.max
 
 FILE_FORMAT = "tinygrad_edu.module"
 FILE_VERSION = 1
@@ -308,7 +311,8 @@ def as_inputs(x: Inputs, expected: int) -> list[Value]:
     """One sample as a list of ``expected`` Values (numbers become leaves x1, x2, ...)."""
     if isinstance(x, np.ndarray) and x.ndim != 1:
         raise ValueError(f"a sample must be 1-D, got an array of shape {x.shape}")
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+    if isinstance(x, (str, bytes, Mapping, Set)) or not hasattr(x, "__len__"):
+        # (a dict or a set has a length, but no order to match the weights with)
         raise TypeError(f"a sample must be a sequence of numbers, got {type(x).__name__}")
     if len(x) != expected:
         raise ValueError(f"expected {expected} inputs, got {len(x)}")
@@ -346,6 +350,8 @@ def _read_model_file(path: str | Path) -> dict[str, Any]:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ModelFileError(f"{path} is not a valid model file (bad JSON: {error})") from None
+    except UnicodeDecodeError:
+        raise ModelFileError(f"{path} is not a valid model file (not UTF-8 text)") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ModelFileError(f"{path} is not a tinygrad_edu model file")
     if document.get("version") != FILE_VERSION:
@@ -368,8 +374,8 @@ def _parameter_values(document: dict[str, Any], names: list[str], path: str | Pa
         value = stored[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ModelFileError(f"{path}: parameter {name!r} is not a number: {value!r}")
-        if not math.isfinite(value):
-            raise ModelFileError(f"{path}: parameter {name!r} is not finite: {value!r}")
+        if not (-_LARGEST_FLOAT <= value <= _LARGEST_FLOAT):  # inf, nan, or a huge int
+            raise ModelFileError(f"{path}: parameter {name!r} is not a finite float: {value!r}")
         values.append(float(value))
     return values
 
@@ -377,7 +383,8 @@ def _parameter_values(document: dict[str, Any], names: list[str], path: str | Pa
 def _build(architecture: dict[str, Any], path: str | Path) -> Module:
     kinds: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
     arguments = dict(architecture)
-    kind = kinds.get(arguments.pop("type", None))
+    kind_name = arguments.pop("type", None)
+    kind = kinds.get(kind_name) if isinstance(kind_name, str) else None
     if kind is None:
         raise ModelFileError(f"{path}: unknown module type {architecture.get('type')!r}")
     try:
