@@ -81,12 +81,18 @@ class Expression:
         if self.op == "constant":
             return self.constant
         values = [child(*variables) for child in self.children]
+        if all(isinstance(value, (int, float)) for value in values):
+            # A part without variables is a constant: computed by the engine's op (which
+            # checks its domain), but kept a plain number, as it would be in user code.
+            operands = [Value(values[0]), *values[1:]]
+            return self._operation(*operands).data
         if self.op in UNARY_OPS:
-            return UNARY_OPS[self.op](_as_value(values[0]))
-        left, right = values
-        if isinstance(right, (int, float)):
-            left = _as_value(left)  # a plain number on either side, never on both
-        return BINARY_CASES[self.op](left, right)
+            return UNARY_OPS[self.op](values[0])
+        return BINARY_CASES[self.op](*values)
+
+    @property
+    def _operation(self) -> Callable[..., Any]:
+        return UNARY_OPS[self.op] if self.op in UNARY_OPS else BINARY_CASES[self.op]
 
     def __str__(self) -> str:
         if self.op == "variable":
@@ -96,11 +102,6 @@ class Expression:
         if self.op in UNARY_OPS:
             return f"{self.op}({self.children[0]})"
         return f"({self.children[0]} {self.op} {self.children[1]})"
-
-
-def _as_value(x: Any) -> Any:
-    """A plain number as a Value; a Value (or a forward-mode Dual) as it is."""
-    return Value(x) if isinstance(x, (int, float)) else x
 
 
 def expressions(n_variables: int, depth: int = 5) -> st.SearchStrategy[Expression]:
