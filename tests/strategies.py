@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value, topological_order
@@ -139,3 +140,19 @@ def well_conditioned(root: Value) -> bool:
         if node.op == "**" and abs(node.inputs[0].data) < 0.1:  # steep or undefined near 0
             return False
     return True
+
+
+def checkable_output(expression: Expression, point: list[float]) -> Value:
+    """The expression's output at ``point``, for a test that compares derivatives.
+
+    Rejects (with hypothesis' ``assume``) the points it cannot be checked at: outside
+    the domain of log, sqrt, / or **, a result that does not depend on the variables,
+    or a graph where finite differences cannot be trusted (``well_conditioned``).
+    """
+    try:
+        output = expression(*(Value(x) for x in point))
+    except (ValueError, ZeroDivisionError):
+        output = None
+    assume(isinstance(output, Value) and well_conditioned(output))
+    assert isinstance(output, Value)
+    return output
