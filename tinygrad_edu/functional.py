@@ -47,7 +47,7 @@ def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any
                 # A Value argument gets a node of its own (+ 0.0), so that each
                 # derivative is the partial one even when one Value is passed twice.
                 leaves = [arg + 0.0 if isinstance(arg, Value) else Value(arg) for arg in args]
-                output = _as_value(f(*leaves))
+                output = output_value(f(*leaves))
         finally:
             _depth -= 1
         wrt = [leaves[index] for index in indices]
@@ -83,7 +83,7 @@ def hessian(f: Function) -> Callable[..., list[list[float]]]:
     def second_derivatives(*args: float) -> list[list[float]]:
         leaves = [Value(arg) for arg in args]
         with enable_grad():
-            first_derivatives = gradient_graph(_as_value(f(*leaves)), leaves)
+            first_derivatives = gradient_graph(output_value(f(*leaves)), leaves)
         return [
             [second.data for second in gradient_graph(derivative, leaves)]
             for derivative in first_derivatives
@@ -92,8 +92,9 @@ def hessian(f: Function) -> Callable[..., list[list[float]]]:
     return second_derivatives
 
 
-def _as_value(output: Value | float) -> Value:
-    """f's output as a Value (a constant if f returned a plain number)."""
+def output_value(output: Value | float) -> Value:
+    """A function's output as a Value (a constant if it returned a plain number), or a
+    TypeError if it returned something else."""
     if isinstance(output, Value):
         return output
     if isinstance(output, bool) or not isinstance(output, (int, float)):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from tinygrad_edu.engine import Value, enable_grad, no_grad
 from tinygrad_edu.forward import forward_gradient
-from tinygrad_edu.functional import hessian
+from tinygrad_edu.functional import hessian, output_value
 
 Function = Callable[..., Value | float]
 """f takes one Value per input and returns a Value (or a plain number)."""
@@ -63,9 +63,8 @@ def analytic_grad(f: Function, inputs: Sequence[float | Value]) -> list[float]:
     """df/dx_i for each input by backpropagation through fresh leaf Values."""
     leaves = [Value(_number_of(x), label=_label_of(x)) for x in inputs]
     with enable_grad():  # so that it works inside a no_grad block too
-        output = _call(f, leaves)
-    if isinstance(output, Value):
-        output.backward()
+        output = output_value(f(*leaves))
+    output.backward()
     return [leaf.grad for leaf in leaves]
 
 
@@ -179,14 +178,6 @@ def _label_of(x: float | Value) -> str:
     return x.label if isinstance(x, Value) else ""
 
 
-def _call(f: Function, arguments: list[Value]) -> Value | float:
-    output = f(*arguments)
-    if not isinstance(output, (Value, int, float)) or isinstance(output, bool):
-        raise TypeError(f"f must return a Value or a number, got {type(output).__name__}")
-    return output
-
-
 @no_grad()
 def _evaluate(f: Function, point: list[float]) -> float:
-    output = _call(f, [Value(x) for x in point])
-    return output.data if isinstance(output, Value) else float(output)
+    return output_value(f(*(Value(x) for x in point))).data
