@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gc
 import math
+import threading
 
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, no_grad, topological_order
+from tinygrad_edu import Value, is_grad_enabled, no_grad, topological_order
 
 # ---------------------------------------------------------------------- the graph
 
@@ -229,6 +230,69 @@ def test_no_grad_works_as_a_decorator_and_survives_exceptions() -> None:
     with pytest.raises(ZeroDivisionError), no_grad():
         Value(1.0) / 0
     assert (Value(1.0) * 2).inputs != ()
+
+
+def test_no_grad_in_overlapping_threads_leaves_every_thread_recording_afterwards() -> None:
+    # Thread a enters no_grad, then b; a leaves first, then b. With one process-wide
+    # switch, b's exit restored a's "off" and recording stayed off for everyone.
+    a_entered, b_entered, a_left = threading.Event(), threading.Event(), threading.Event()
+    seen_inside: dict[str, bool] = {}
+
+    def first() -> None:
+        with no_grad():
+            a_entered.set()
+            b_entered.wait(5)
+        a_left.set()
+
+    def second() -> None:
+        a_entered.wait(5)
+        with no_grad():
+            b_entered.set()
+            a_left.wait(5)
+            seen_inside["b"] = is_grad_enabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen_inside == {"b": False}
+    assert is_grad_enabled()
+    x = Value(2.0)
+    (x * x).backward()
+    assert x.grad == 4.0
+
+
+def test_no_grad_in_one_thread_does_not_stop_recording_in_another() -> None:
+    inside, finished = threading.Event(), threading.Event()
+
+    def predictions() -> None:
+        with no_grad():
+            inside.set()
+            finished.wait(5)
+
+    thread = threading.Thread(target=predictions)
+    thread.start()
+    inside.wait(5)
+    try:
+        w = Value(3.0)
+        loss = (w * 2.0 - 1.0) ** 2
+        loss.backward()
+    finally:
+        finished.set()
+        thread.join(10)
+    assert loss.op == "**"
+    assert w.grad == 2 * (3.0 * 2.0 - 1.0) * 2.0
+
+
+def test_a_new_thread_starts_recording_even_inside_no_grad() -> None:
+    recording_in_thread: list[bool] = []
+    with no_grad():
+        thread = threading.Thread(target=lambda: recording_in_thread.append(is_grad_enabled()))
+        thread.start()
+        thread.join(10)
+        assert not is_grad_enabled()
+    assert recording_in_thread == [True]
 
 
 # ---------------------------------------------------------------------- bad input

@@ -1,6 +1,13 @@
 """tinygrad_edu: a small, exact autograd framework for learning how neural networks learn."""
 
-from tinygrad_edu.engine import Value, enable_grad, gradient_graph, no_grad, topological_order
+from tinygrad_edu.engine import (
+    Value,
+    enable_grad,
+    gradient_graph,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
 from tinygrad_edu.forward import Dual, jvp
 from tinygrad_edu.functional import grad, hessian, value_and_grad
 from tinygrad_edu.gradcheck import (
@@ -24,6 +31,7 @@ __all__ = [
     "gradgradcheck",
     "gradient_graph",
     "hessian",
+    "is_grad_enabled",
     "jvp",
     "no_grad",
     "numerical_grad",

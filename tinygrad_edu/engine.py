@@ -28,14 +28,30 @@ from __future__ import annotations
 import gc
 import math
 import numbers
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ContextDecorator, contextmanager
 from typing import Union
 
 Operand = Union["Value", int, float]
 
-# Ops record the graph only while this is True; ``no_grad`` switches it off.
-_recording = True
+
+
+class _ThreadGradMode(threading.local):
+    """Whether ops record the graph, one switch per thread (as PyTorch's grad mode):
+    ``no_grad`` in one thread leaves the others recording. A new thread starts on."""
+
+    def __init__(self) -> None:
+        self.recording = True
+        self.saved: list[bool] = []  # the switch as it was when each open block began
+
+
+_grad_mode = _ThreadGradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True if ops record the graph in this thread (PyTorch: ``torch.is_grad_enabled``)."""
+    return _grad_mode.recording
 
 
 def _describe(thing: object) -> str:
@@ -375,30 +391,26 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 
 class _GradMode(ContextDecorator):
-    """Switches graph recording to ``recording`` inside a ``with`` block (or a
-    decorated function), and back to what it was afterwards."""
+    """Switches this thread's graph recording to ``recording`` inside a ``with`` block
+    (or a decorated function), and back to what it was afterwards."""
 
     recording: bool
 
-    def __init__(self) -> None:
-        # A stack, because one decorator instance may be entered again by recursion.
-        self._was_recording: list[bool] = []
-
     def __enter__(self) -> None:
-        global _recording
-        self._was_recording.append(_recording)
-        _recording = self.recording
+        # The saved switch lives with the thread, not with this object: one decorated
+        # function may run in several threads at once, or call itself.
+        _grad_mode.saved.append(_grad_mode.recording)
+        _grad_mode.recording = self.recording
 
     def __exit__(self, *exc_info: object) -> None:
-        global _recording
-        _recording = self._was_recording.pop()
+        _grad_mode.recording = _grad_mode.saved.pop()
 
 
 class no_grad(_GradMode):
     """Inside ``with no_grad():`` (or a function decorated ``@no_grad()``), ops record
     no graph: their results are leaves. Use it for evaluation and parameter updates.
 
-    Unlike PyTorch's, the switch is process-wide, not per thread.
+    As in PyTorch, the switch is per thread: other threads go on recording.
     """
 
     recording = False
@@ -466,7 +478,7 @@ derivatives must themselves be differentiable.
 
 def _unary(op: str, data: float, input: Value) -> Value:
     """The output node of a one-input op, with its local derivative."""
-    if not _recording:
+    if not _grad_mode.recording:
         return _node(data)
     local_grads = LOCAL_GRAD_RULES[op](input.data, data)
     return _node(data, input, None, local_grads, op)  # type: ignore[arg-type]
@@ -474,7 +486,7 @@ def _unary(op: str, data: float, input: Value) -> Value:
 
 def _binary(op: str, data: float, left: Value, right: Value) -> Value:
     """The output node of a two-input op, with its local derivatives."""
-    if not _recording:
+    if not _grad_mode.recording:
         return _node(data)
     local_grads = LOCAL_GRAD_RULES[op](left.data, right.data, data)
     return _node(data, left, right, local_grads, op)  # type: ignore[arg-type]
