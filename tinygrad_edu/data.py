@@ -90,15 +90,38 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 
     return _shuffled(X + noise * generator.standard_normal((n, 2)), y, generator)
 
 
-def spirals(n: int = 200, noise: float = 0.05, turns: float = 1.5, seed: int = 0) -> Dataset:
-    """Two spirals winding around each other, one per label: hard for small networks."""
+def spirals(
+    n: int = 200, noise: float = 0.05, turns: float = 1.5, seed: int = 0, classes: int = 2
+) -> Dataset:
+    """``classes`` spirals winding around each other, one per label 0, 1, ...: hard for
+    small networks. Spiral k starts at angle 2*pi*k/classes."""
+    if isinstance(classes, bool) or not isinstance(classes, int) or not 2 <= classes <= n:
+        raise ValueError(f"classes must be a whole number from 2 to n={n}, got {classes!r}")
+    generator = _generator(n, noise, seed)
+    sizes = [n // classes] * (classes - 1)
+    sizes.append(n - sum(sizes))
+    labels = np.repeat(np.arange(classes, dtype=np.float64), sizes)
+    radii = np.concatenate([np.linspace(0.1, 1, size) for size in sizes])
+    angles = radii * turns * 2 * np.pi + 2 * np.pi * labels / classes
+    X = np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
+    return _shuffled(X + noise * generator.standard_normal((n, 2)), labels, generator)
+
+
+def gaussians(n: int = 200, noise: float = 0.1, spread: float = 0.35, seed: int = 0) -> Dataset:
+    """Two round clouds of points: label 0 around (-1, -1), label 1 around (1, 1).
+
+    Each cloud is normal with standard deviation ``spread``; ``noise`` adds more, as in
+    the other sets, until the clouds overlap. A straight line separates them.
+    """
+    if not spread >= 0:
+        raise ValueError(f"spread must be >= 0, got {spread!r}")
     generator = _generator(n, noise, seed)
     first = n // 2
     labels = (np.arange(n) >= first).astype(np.float64)
-    radii = np.concatenate([np.linspace(0.1, 1, first), np.linspace(0.1, 1, n - first)])
-    angles = radii * turns * 2 * np.pi + np.pi * labels
-    X = np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
-    return _shuffled(X + noise * generator.standard_normal((n, 2)), labels, generator)
+    centres = np.where(labels[:, None] == 1.0, 1.0, -1.0) * np.ones((n, 2))
+    deviation = float(np.hypot(spread, noise))  # two independent normal spreads add so
+    X = centres + deviation * generator.standard_normal((n, 2))
+    return _shuffled(X, labels, generator)
 
 
 def _generator(n: int, noise: float, seed: int) -> np.random.Generator:
