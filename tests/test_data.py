@@ -18,9 +18,7 @@ def test_the_tutorials_people_and_shifts() -> None:
     assert (frank.name, frank.features) == ("Frank", [20, 2])
 
 
-@pytest.mark.parametrize(
-    "make", [data.xor, data.moons, data.circles, data.spirals, data.gaussians]
-)
+@pytest.mark.parametrize("make", [data.xor, data.moons, data.circles, data.spirals, data.gaussians])
 def test_generators_are_seeded_shaped_and_balanced(make: object) -> None:
     X, y = make(n=101, seed=3)  # type: ignore[operator]
     again, labels = make(n=101, seed=3)  # type: ignore[operator]
