@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=run_demo)
     _add_graph_command(commands)
+    _add_playground_command(commands)
     return parser
 
 
@@ -120,13 +121,14 @@ start of --seed, or another --person). With a formula: its graph, e.g.
 
   tinygrad-edu graph "tanh(a*b + c)" a=2 b=-3 c=10 --format svg --output graph.svg
   tinygrad-edu graph --explain w1
+  tinygrad-edu graph --format html -o stepper.html   (step through backprop in a browser)
 
 A formula may use numbers, the names you give values to, + - * / **, and the
 functions exp, log, tanh, sigmoid, relu, leaky_relu, softplus, sqrt, abs. A formula
 that starts with "-" goes after "--": tinygrad-edu graph -- "-a*b" a=1 b=2.
 """
 
-GRAPH_FORMATS = ("text", "tree", "trace", "dot", "svg", "png", "pdf")
+GRAPH_FORMATS = ("text", "tree", "trace", "dot", "svg", "png", "pdf", "html")
 
 
 def _add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -141,10 +143,13 @@ def _add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     graph.add_argument(
         "--format",
         choices=GRAPH_FORMATS,
-        help="text (a table, the default), tree, trace (backward step by step), dot, or a "
-        "picture: svg, png, pdf (these need Graphviz's dot program)",
+        help="text (a table, the default), tree, trace (backward step by step), dot, a "
+        "picture: svg, png, pdf, or html: a page to step through forward and backward "
+        "(these need Graphviz's dot program)",
     )
-    graph.add_argument("--output", help="file to write (pictures default to graph.FORMAT)")
+    graph.add_argument(
+        "-o", "--output", help="file to write (pictures and pages default to graph.FORMAT)"
+    )
     graph.add_argument("--explain", metavar="LABEL", help="explain d(output)/d(LABEL)")
     graph.add_argument("--highlight", metavar="LABEL", help="draw the paths from LABEL in red")
     graph.add_argument(
@@ -181,7 +186,7 @@ def run_graph(args: argparse.Namespace) -> int:
             "show_local_grads": args.local_grads,
             "highlight": find_value(root, args.highlight) if args.highlight else None,
         }
-        if format in ("svg", "png", "pdf"):
+        if format in ("svg", "png", "pdf", "html"):
             path = render_graph(root, args.output or f"graph.{format}", format, **options)
             print(f"wrote {path}")
             return 0
@@ -204,6 +209,53 @@ def run_graph(args: argparse.Namespace) -> int:
         print(f"tinygrad-edu graph: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+PLAYGROUND_HELP = """\
+Start the playground: a page in your browser where a network learns 2-D data while
+you watch (data, features, layers, activation, learning rate, optimizer: all yours),
+and where a click on any point opens its computation graph, to step through its
+forward pass and its backpropagation with the numbers.
+
+It runs a small server on this machine (127.0.0.1: no one else can reach it) and
+opens the page. Ctrl-C stops it.
+"""
+
+
+def _add_playground_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    playground = commands.add_parser(
+        "playground",
+        help="watch a network learn in your browser, and step through one point's backprop",
+        description=PLAYGROUND_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    playground.add_argument(
+        "--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free one)"
+    )
+    playground.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only)",
+    )
+    playground.add_argument(
+        "--no-browser", action="store_true", help="do not open the page in a browser"
+    )
+    playground.set_defaults(run=run_playground)
+
+
+def run_playground(args: argparse.Namespace) -> int:
+    """Serve the playground until Ctrl-C."""
+    # Imported here: the server is not needed by the other commands.
+    from tinygrad_edu.playground.server import serve
+
+    return serve(args.host, args.port, open_browser=not args.no_browser)
+
+
+def _port(text: str) -> int:
+    number = int(text)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text}")
+    return number
 
 
 def _verdict(probability_female: float) -> str:

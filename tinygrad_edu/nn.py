@@ -77,6 +77,10 @@ class Module:
 
     def save(self, path: str | Path) -> None:
         """Write the architecture and every parameter's value to a JSON file."""
+        Path(path).write_text(self.file_text(), encoding="utf-8")
+
+    def file_text(self) -> str:
+        """What ``save`` writes: JSON with the architecture and every parameter's value."""
         values = {name: parameter.data for name, parameter in self.named_parameters()}
         bad = [name for name, value in values.items() if not math.isfinite(value)]
         if bad:
@@ -87,7 +91,7 @@ class Module:
             "architecture": self.architecture(),
             "parameters": values,
         }
-        Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        return json.dumps(document, indent=2) + "\n"
 
     def load(self, path: str | Path) -> None:
         """Set the parameters from a file written by ``save`` for the same architecture.

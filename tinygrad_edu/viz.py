@@ -329,10 +329,16 @@ def draw_graph(
     )
     if show_local_grads:
         graph.attr(label="numbers on edges: local derivatives d(op output)/d(input)")
-    ids = {node: f"v{index}" for index, node in enumerate(order)}
+    ids = node_ids(order)
     for node in order:
         _draw_node(graph, node, ids, root, names, highlighted, show_local_grads)
     return graph
+
+
+def node_ids(order: list[Value]) -> dict[Value, str]:
+    """Each Value's id in the drawing (DOT, and the SVG's ``<title>``): ``v0``, ``v1``, ...
+    in topological order; the ellipse of the op that made ``vN`` is ``op_vN``."""
+    return {node: f"v{index}" for index, node in enumerate(order)}
 
 
 def _highlighted(order: list[Value], highlight: Value | None) -> set[Value]:
@@ -401,8 +407,30 @@ def to_dot(
     return source
 
 
+def to_html(
+    root: Value,
+    *,
+    title: str = "",
+    model: ParameterNames | None = None,
+    parameters: Iterable[Value] = (),
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> str:
+    """One self-contained HTML page with the graph of ``root`` and a backprop stepper:
+    step forward node by node, then backward edge by edge, each step with its numbers
+    (``input.grad += local_grad * node.grad``, the rows of ``trace.trace_backward``).
+
+    The page needs no server and loads nothing from elsewhere. Making it runs
+    backward once and then puts every ``.grad`` back as it was. Needs Graphviz's
+    ``dot`` to draw the graph.
+    """
+    # The stepper builds on trace.py, which builds on this file: imported when used.
+    from tinygrad_edu.playground.stepper import stepper_page
+
+    return stepper_page(root, title=title, model=model, parameters=parameters, max_nodes=max_nodes)
+
+
 TEXT_OPTIONS = ("model", "parameters", "max_nodes")
-"""The options of ``draw_graph`` that the text views take too."""
+"""The options of ``draw_graph`` that the text views (and ``to_html``) take too."""
 
 
 def render_graph(
@@ -415,15 +443,18 @@ def render_graph(
 
     ``format`` defaults to the file's suffix: "svg", "png", "pdf", ... need Graphviz's
     ``dot`` program; "dot" (also ".gv") writes DOT source and "text" (also ".txt") the
-    ``graph_table``, which need nothing. ``options`` are those of ``draw_graph``.
+    ``graph_table``, which need nothing; "html" writes ``to_html``'s stepper page (it
+    needs ``dot`` too). ``options`` are those of ``draw_graph``.
     """
     path = Path(path)
     format = (format or path.suffix.lstrip(".") or "svg").lower()
+    text_options = {key: options[key] for key in TEXT_OPTIONS if key in options}
     if format in ("dot", "gv"):
         path.write_text(to_dot(root, **options), encoding="utf-8")
     elif format in ("text", "txt"):
-        text_options = {key: options[key] for key in TEXT_OPTIONS if key in options}
         path.write_text(graph_table(root, **text_options) + "\n", encoding="utf-8")
+    elif format in ("html", "htm"):
+        path.write_text(to_html(root, **text_options), encoding="utf-8")
     else:
         picture = draw_graph(root, **options).pipe(format=format)
         assert isinstance(picture, bytes)  # pipe() without an encoding returns bytes
