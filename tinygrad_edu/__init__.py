@@ -18,10 +18,12 @@ from tinygrad_edu.gradcheck import (
     gradgradcheck,
     numerical_grad,
 )
+from tinygrad_edu.tensor import Tensor
 
 __all__ = [
     "Dual",
     "GradcheckError",
+    "Tensor",
     "Value",
     "analytic_grad",
     "enable_grad",

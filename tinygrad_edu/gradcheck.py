@@ -8,6 +8,11 @@ The criterion is PyTorch's ``torch.autograd.gradcheck``:
 |analytic - numeric| <= atol + rtol * |numeric|, with eps=1e-6, atol=1e-5, rtol=1e-3
 by default (PyTorch runs it in float64, as every Value is). ``gradgradcheck`` does the
 same one order up, and ``forward_reverse_check`` compares the two modes of autodiff.
+
+For a function of Tensors, ``gradcheck`` takes arrays as inputs and checks the
+vector-Jacobian product that ``backward(gradient=u)`` computes, for a random upstream
+gradient u (with all ones, a rule that mixed up two elements could still pass): element
+by element against central differences of sum(u * f(x)).
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from tinygrad_edu.engine import Value, enable_grad, no_grad
 from tinygrad_edu.forward import forward_gradient
 from tinygrad_edu.functional import hessian, output_value
+from tinygrad_edu.tensor import Tensor
 
 Function = Callable[..., Value | float]
 """f takes one Value per input and returns a Value (or a plain number)."""
@@ -69,17 +78,26 @@ def analytic_grad(f: Function, inputs: Sequence[float | Value]) -> list[float]:
 
 
 def gradcheck(
-    f: Function,
-    inputs: Sequence[float | Value],
+    f: Callable[..., Any],
+    inputs: Sequence[Any],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    seed: int = 0,
 ) -> bool:
     """True if backprop's gradient of f at ``inputs`` matches central differences.
 
-    Raises ``GradcheckError`` naming every input (by index, and label if its Value has
-    one) where |analytic - numeric| > atol + rtol * |numeric|, or either is not finite.
+    For Values (inputs are numbers or Values), raises ``GradcheckError`` naming every
+    input (by index, and label if its Value has one) where
+    |analytic - numeric| > atol + rtol * |numeric|, or either is not finite.
+
+    For Tensors (inputs are ndarrays or Tensors; f takes Tensors and returns one),
+    checks every element of each input's vector-Jacobian product, in float64, for a
+    random upstream gradient drawn with ``seed``; the error names each input that
+    disagrees, its worst element's index and both values.
     """
+    if any(isinstance(x, (np.ndarray, Tensor)) for x in inputs):
+        return _tensor_gradcheck(f, inputs, eps, atol, rtol, seed)
     numeric = numerical_grad(f, inputs, eps)
     analytic = analytic_grad(f, inputs)
     names = [_input_name(index, x) for index, x in enumerate(inputs)]
@@ -181,3 +199,101 @@ def _label_of(x: float | Value) -> str:
 @no_grad()
 def _evaluate(f: Function, point: list[float]) -> float:
     return output_value(f(*(Value(x) for x in point))).data
+
+
+# ---------------------------------------------------------------------- Tensors
+
+
+def _tensor_gradcheck(
+    f: Callable[..., Tensor],
+    inputs: Sequence[Any],
+    eps: float,
+    atol: float,
+    rtol: float,
+    seed: int,
+) -> bool:
+    """``gradcheck`` for a function of Tensors: see its docstring."""
+    _check_eps(eps)
+    points = [_float64_array(x, index) for index, x in enumerate(inputs)]
+    leaves = [
+        Tensor(point, requires_grad=True, label=_label_of_tensor(x))
+        for point, x in zip(points, inputs)
+    ]
+    with enable_grad():
+        output = _tensor_output(f(*leaves))
+    upstream = np.random.default_rng(seed).standard_normal(output.shape)
+    output.backward(gradient=upstream)
+    mismatches = []
+    for index, (leaf, point) in enumerate(zip(leaves, points)):
+        analytic = np.zeros_like(point) if leaf.grad is None else np.asarray(leaf.grad)
+        numeric = _numerical_vjp(f, points, index, upstream, eps)
+        mismatch = _worst_element(_input_name_of_tensor(index, leaf), analytic, numeric, atol, rtol)
+        if mismatch is not None:
+            mismatches.append(mismatch)
+    if mismatches:
+        raise GradcheckError(mismatches, "vector-Jacobian products")
+    return True
+
+
+def _numerical_vjp(
+    f: Callable[..., Tensor],
+    points: list[np.ndarray[Any, Any]],
+    index: int,
+    upstream: np.ndarray[Any, Any],
+    eps: float,
+) -> np.ndarray[Any, Any]:
+    """d/dx_j sum(upstream * f(...)) for each element j of input ``index``, by central
+    differences: one pair of evaluations of f per element."""
+    result = np.zeros_like(points[index])
+    for element in np.ndindex(points[index].shape):
+        sums = []
+        for step in (eps, -eps):
+            moved = [point.copy() for point in points]
+            moved[index][element] += step
+            with no_grad():
+                output = _tensor_output(f(*(Tensor(point) for point in moved)))
+            sums.append(float(np.sum(upstream * output.data)))
+        result[element] = (sums[0] - sums[1]) / (2 * eps)
+    return result
+
+
+def _worst_element(
+    name: str,
+    analytic: np.ndarray[Any, Any],
+    numeric: np.ndarray[Any, Any],
+    atol: float,
+    rtol: float,
+) -> Mismatch | None:
+    """The element of one input whose two derivatives disagree most, or None."""
+    finite = np.isfinite(analytic) & np.isfinite(numeric)
+    excess = np.where(finite, np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric)), np.inf)
+    if not (excess > 0).any():
+        return None
+    worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
+    at = tuple(int(i) for i in worst)
+    how_many = int((excess > 0).sum())
+    where = f"{name} at index {at} (the worst of {how_many} of {excess.size} elements)"
+    return Mismatch(where, float(analytic[at]), float(numeric[at]))
+
+
+def _tensor_output(output: Any) -> Tensor:
+    if not isinstance(output, Tensor):
+        raise TypeError(f"f must return a Tensor, got {type(output).__name__}")
+    return output
+
+
+def _float64_array(x: Any, index: int) -> np.ndarray[Any, Any]:
+    """Input ``index`` as a float64 array (finite differences need the precision)."""
+    data = x.data if isinstance(x, Tensor) else x
+    try:
+        return np.array(Tensor(data).data, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"gradcheck: input {index}: {error}") from None
+
+
+def _label_of_tensor(x: Any) -> str:
+    return x.label if isinstance(x, Tensor) else ""
+
+
+def _input_name_of_tensor(index: int, leaf: Tensor) -> str:
+    return f"input {index}" + (f" ({leaf.label!r})" if leaf.label else "")
