@@ -21,6 +21,7 @@ from tinygrad_edu.data import PEOPLE, TEST_PEOPLE, people
 from tinygrad_edu.expression import build_expression, parse_assignments
 from tinygrad_edu.losses import mse_loss
 from tinygrad_edu.optim import SGD
+from tinygrad_edu.playground import DEFAULT_HOST, DEFAULT_PORT
 from tinygrad_edu.trace import explain_gradient, trace_backward
 from tinygrad_edu.train import fit, predict
 from tinygrad_edu.tutorial import HandDerivedNetwork, tutorial_loss, tutorial_network
@@ -230,12 +231,15 @@ def _add_playground_command(commands: argparse._SubParsersAction[argparse.Argume
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     playground.add_argument(
-        "--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free one)"
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default {DEFAULT_PORT}; 0: any free one)",
     )
     playground.add_argument(
         "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1, this machine only)",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)",
     )
     playground.add_argument(
         "--no-browser", action="store_true", help="do not open the page in a browser"

@@ -21,3 +21,7 @@ The files, in the order they build on each other:
 - ``static/``: the page itself (HTML, JavaScript, CSS), which loads nothing from
   elsewhere, so it works offline.
 """
+
+DEFAULT_HOST = "127.0.0.1"
+"""The playground listens on this machine only, unless told otherwise."""
+DEFAULT_PORT = 8765

@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from tinygrad_edu.engine import Value, topological_order
-from tinygrad_edu.playground import export
+from tinygrad_edu.playground import DEFAULT_HOST, DEFAULT_PORT, export
 from tinygrad_edu.playground.config import (
     ACTIVATIONS,
     CUSTOM_DATASET,
@@ -78,8 +78,6 @@ from tinygrad_edu.playground.stepper import stepper_data
 from tinygrad_edu.trace import explain_gradient
 from tinygrad_edu.viz import GraphvizNotFoundError, node_ids
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
 MAX_BODY_BYTES = 1024 * 1024
 """Enough for a CSV of 10,000 points; a larger body is refused (413) before it is read."""
 MAX_CSV_CHARACTERS = 900_000
@@ -432,6 +430,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     timeout = READ_TIMEOUT_SECONDS
     protocol_version = "HTTP/1.1"
+    # http.server answers a request line it cannot read as if it came from HTTP/0.9,
+    # with no status line at all; every answer here has one.
+    default_request_version = "HTTP/1.0"
     server_version = "tinygrad_edu-playground"
 
     def do_GET(self) -> None:
