@@ -585,6 +585,11 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Requests that went well are not logged: the page sends many while training."""
 
+    def log_error(self, format: str, *args: Any) -> None:
+        """A browser's idle connection timing out is no error worth a line."""
+        if not format.startswith("Request timed out"):
+            super().log_error(format, *args)
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (a malformed request line, say), answered as JSON."""
         self.close_connection = True

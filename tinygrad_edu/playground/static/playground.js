@@ -130,10 +130,11 @@ function changeConfig(changes, csv) {
 async function trainEpochs(epochs) {
   const started = performance.now();
   const update = await request("POST", sessionPath("/train"), { epochs });
+  const { train_losses: trainLosses, test_losses: testLosses, ...picture } = update;
   const state = page.state;
-  state.train_losses.push(...update.train_losses);
-  state.test_losses.push(...update.test_losses);
-  Object.assign(state, update);
+  state.train_losses.push(...trainLosses);
+  state.test_losses.push(...testLosses);
+  Object.assign(state, picture);
   drawTraining();
   if (update.diverged_at !== null) {
     stopPlaying();
@@ -264,7 +265,6 @@ function paintGrid(canvas, size, colourOf) {
   const small = document.createElement("canvas");
   small.width = small.height = size;
   small.getContext("2d").putImageData(image, 0, 0);
-  context.imageSmoothingEnabled = false;
   context.drawImage(small, 0, 0, canvas.width, canvas.height);
 }
 
@@ -609,8 +609,7 @@ function buildControls() {
     $(id).replaceChildren(...values.map((value) => new Option(value)));
   }
   for (const control of document.querySelectorAll("[data-setting]")) {
-    const event = control.type === "range" ? "change" : "change";
-    control.addEventListener(event, () => {
+    control.addEventListener("change", () => {
       const raw = control.value;
       const value = control.dataset.type === "number" ? Number(raw) : raw;
       changeConfig({ [control.dataset.setting]: value });
