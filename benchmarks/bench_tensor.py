@@ -22,6 +22,8 @@ PyTorch is optional: without it the script times ours alone and says so.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import os
 import statistics
@@ -136,7 +138,7 @@ def mlp(
 
     rng = np.random.default_rng(SEED)
     parameters = []
-    for fan_in, fan_out in zip(sizes, sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         bound = 1 / np.sqrt(fan_in)
         parameters.append(
             engine.tensor(
@@ -200,10 +202,8 @@ def time_steps(step: Callable[[], Any], steps: int) -> float:
 def measure(workload: Workload, dtype: str, rounds: int, budget: float) -> dict[str, Any]:
     """Alternated rounds of ours and torch's steps; per-round seconds and ratios."""
     engines = [Ours()]
-    try:
+    with contextlib.suppress(ImportError):
         engines.append(Torch())
-    except ImportError:
-        pass
     if len(engines) == 2:
         engines[1].torch.set_num_threads(
             int(os.environ.get("BENCH_TORCH_THREADS", "0")) or engines[1].torch.get_num_threads()
