@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from tinygrad_edu import Value
+from tinygrad_edu import Tensor, Value
 from tinygrad_edu.optim import SGD, Adam, RMSprop
 
 
@@ -72,3 +73,59 @@ def test_zero_grad_and_bad_arguments() -> None:
         Adam([])
     with pytest.raises(TypeError, match="parameter 0 is a float"):
         SGD([1.0])  # type: ignore[list-item]
+
+
+# ---------------------------------------------------------------------- Tensor parameters
+
+
+OPTIMIZER_CASES = {
+    "SGD": (SGD, {"lr": 0.1}),
+    "SGD momentum, weight decay": (SGD, {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}),
+    "RMSprop": (RMSprop, {"lr": 0.01, "alpha": 0.9, "weight_decay": 0.1}),
+    "Adam": (Adam, {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.05}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZER_CASES))
+def test_tensor_steps_match_torch_optim_over_several_steps(name: str) -> None:
+    torch = pytest.importorskip("torch", reason="compares with torch.optim")
+    optimizer_class, options = OPTIMIZER_CASES[name]
+    rng = np.random.default_rng(0)
+    start = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
+    ours = [Tensor(array, requires_grad=True) for array in start]
+    theirs = [torch.tensor(array, requires_grad=True) for array in start]
+    optimizer = optimizer_class(ours, **options)
+    torch_class = getattr(torch.optim, optimizer_class.__name__)
+    torch_optimizer = torch_class(theirs, **options)
+    for _ in range(6):
+        optimizer.zero_grad()
+        ((ours[0] ** 2).sum() + (ours[1].tanh() * 3.0).sum()).backward()
+        optimizer.step()
+        torch_optimizer.zero_grad()
+        ((theirs[0] ** 2).sum() + (theirs[1].tanh() * 3.0).sum()).backward()
+        torch_optimizer.step()
+    for mine, reference in zip(ours, theirs):
+        assert np.allclose(mine.data, reference.detach().numpy(), rtol=1e-13, atol=1e-15)
+
+
+def test_a_tensor_no_backward_reached_is_left_alone_and_zero_grad_sets_none() -> None:
+    used, unused = Tensor([1.0], requires_grad=True), Tensor([5.0], requires_grad=True)
+    optimizer = SGD([used, unused], lr=0.5)
+    (used * 2.0).sum().backward()
+    optimizer.step()
+    assert (used.data.tolist(), unused.data.tolist()) == ([0.0], [5.0])
+    optimizer.zero_grad()
+    assert used.grad is None
+
+
+@pytest.mark.parametrize("lr", [True, float("inf"), float("nan"), "0.1", Value(0.1), 0.0, -1.0])
+def test_a_learning_rate_that_is_not_a_positive_finite_number_is_refused(lr: object) -> None:
+    with pytest.raises((TypeError, ValueError), match="lr must be"):
+        SGD([Value(1.0)], lr=lr)  # type: ignore[arg-type]
+
+
+def test_a_tensor_that_cannot_get_a_gradient_is_refused_as_a_parameter() -> None:
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        SGD([Tensor([1.0])])
+    with pytest.raises(ValueError, match="leaf"):
+        SGD([Tensor([1.0], requires_grad=True) * 2])

@@ -2,38 +2,62 @@
 
 Each ``step()`` reads ``parameter.grad`` and changes ``parameter.data`` in place (no
 graph is recorded); ``zero_grad()`` clears the grads before the next backward. The
-update formulas follow PyTorch's ``torch.optim`` so results can be compared.
+parameters are Values (``data`` a float) or Tensors (``data`` an array): the formulas
+are the same arithmetic on either, and follow PyTorch's ``torch.optim``, including its
+``weight_decay`` (an L2 penalty: ``grad + weight_decay * w`` is used as the gradient),
+so that results can be compared number for number.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
+from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.tensor import Tensor
+
+Parameter = Value | Tensor
 
 
 class Optimizer:
-    """Holds the parameters to update and clears their gradients."""
+    """Holds the parameters to update, its learning rate, and clears their gradients."""
 
-    def __init__(self, parameters: Iterable[Value], lr: float) -> None:
+    def __init__(
+        self, parameters: Iterable[Parameter], lr: float, weight_decay: float = 0.0
+    ) -> None:
         self.parameters = list(parameters)
         if not self.parameters:
             raise ValueError(f"{type(self).__name__} got no parameters to optimize")
         for index, parameter in enumerate(self.parameters):
-            if not isinstance(parameter, Value):
-                raise TypeError(f"parameter {index} is a {type(parameter).__name__}, not a Value")
-        _check_positive("lr", lr)
-        self.lr = lr
+            _check_parameter(index, parameter)
+        self.lr = _checked_positive("lr", lr)
+        self.weight_decay = _checked_at_least_zero("weight_decay", weight_decay)
 
     def zero_grad(self) -> None:
-        """Set every parameter's grad to 0.0."""
+        """Clear every parameter's grad: 0.0 for a Value, None for a Tensor (as PyTorch)."""
         for parameter in self.parameters:
-            parameter.grad = 0.0
+            if isinstance(parameter, Tensor):
+                parameter.grad = None
+            else:
+                parameter.grad = 0.0
 
     def step(self) -> None:
         """Update every parameter once from its current grad."""
         raise NotImplementedError
+
+    def _gradient(self, parameter: Parameter) -> Any:
+        """The gradient a step uses: grad + weight_decay * w; None for a Tensor that no
+        backward reached (PyTorch skips such parameters too)."""
+        grad = parameter.grad
+        if grad is None:
+            return None
+        if isinstance(grad, Tensor):  # left by backward(create_graph=True)
+            grad = grad.data
+        if self.weight_decay:
+            grad = grad + self.weight_decay * parameter.data
+        return grad
 
 
 class SGD(Optimizer):
@@ -43,15 +67,23 @@ class SGD(Optimizer):
     With momentum 0 this is the tutorial's update ``w = w - lr * dL/dw``.
     """
 
-    def __init__(self, parameters: Iterable[Value], lr: float = 0.1, momentum: float = 0.0) -> None:
-        super().__init__(parameters, lr)
-        _check_fraction("momentum", momentum)
-        self.momentum = momentum
-        self.velocities = [0.0] * len(self.parameters)
+    def __init__(
+        self,
+        parameters: Iterable[Parameter],
+        lr: float = 0.1,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(parameters, lr, weight_decay)
+        self.momentum = _checked_fraction("momentum", momentum)
+        self.velocities: list[Any] = [0.0] * len(self.parameters)
 
     def step(self) -> None:
         for index, parameter in enumerate(self.parameters):
-            velocity = self.momentum * self.velocities[index] + parameter.grad
+            grad = self._gradient(parameter)
+            if grad is None:
+                continue
+            velocity = self.momentum * self.velocities[index] + grad if self.momentum else grad
             self.velocities[index] = velocity
             parameter.data -= self.lr * velocity
 
@@ -63,46 +95,55 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        parameters: Iterable[Value],
+        parameters: Iterable[Parameter],
         lr: float = 0.01,
         alpha: float = 0.99,
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(parameters, lr)
-        _check_fraction("alpha", alpha)
-        _check_positive("eps", eps)
-        self.alpha, self.eps = alpha, eps
-        self.mean_squares = [0.0] * len(self.parameters)
+        super().__init__(parameters, lr, weight_decay)
+        self.alpha = _checked_fraction("alpha", alpha)
+        self.eps = _checked_positive("eps", eps)
+        self.mean_squares: list[Any] = [0.0] * len(self.parameters)
 
     def step(self) -> None:
         for index, parameter in enumerate(self.parameters):
-            grad = parameter.grad
+            grad = self._gradient(parameter)
+            if grad is None:
+                continue
             mean_square = self.alpha * self.mean_squares[index] + (1 - self.alpha) * grad * grad
             self.mean_squares[index] = mean_square
-            parameter.data -= self.lr * grad / (math.sqrt(mean_square) + self.eps)
+            parameter.data -= self.lr * grad / (mean_square**0.5 + self.eps)
 
 
 class Adam(Optimizer):
     """Momentum and RMSprop together, with bias correction for the zero start:
     ``m = b1 * m + (1 - b1) * grad``, ``v = b2 * v + (1 - b2) * grad**2``,
     ``w = w - lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)`` at step t.
+
+    ``weight_decay`` adds an L2 penalty to the gradient, as ``torch.optim.Adam`` does
+    (``torch.optim.AdamW`` instead shrinks the weights directly).
     """
 
     def __init__(
         self,
-        parameters: Iterable[Value],
+        parameters: Iterable[Parameter],
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(parameters, lr)
-        _check_fraction("betas[0]", betas[0])
-        _check_fraction("betas[1]", betas[1])
-        _check_positive("eps", eps)
-        self.betas, self.eps = betas, eps
+        super().__init__(parameters, lr, weight_decay)
+        if not isinstance(betas, tuple) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
+        self.betas = (
+            _checked_fraction("betas[0]", betas[0]),
+            _checked_fraction("betas[1]", betas[1]),
+        )
+        self.eps = _checked_positive("eps", eps)
         self.steps = 0
-        self.means = [0.0] * len(self.parameters)
-        self.mean_squares = [0.0] * len(self.parameters)
+        self.means: list[Any] = [0.0] * len(self.parameters)
+        self.mean_squares: list[Any] = [0.0] * len(self.parameters)
 
     def step(self) -> None:
         beta1, beta2 = self.betas
@@ -110,21 +151,52 @@ class Adam(Optimizer):
         mean_correction = 1 - beta1**self.steps
         square_correction = 1 - beta2**self.steps
         for index, parameter in enumerate(self.parameters):
-            grad = parameter.grad
+            grad = self._gradient(parameter)
+            if grad is None:
+                continue
             mean = beta1 * self.means[index] + (1 - beta1) * grad
             mean_square = beta2 * self.mean_squares[index] + (1 - beta2) * grad * grad
             self.means[index], self.mean_squares[index] = mean, mean_square
-            step = (mean / mean_correction) / (
-                math.sqrt(mean_square / square_correction) + self.eps
-            )
+            step = (mean / mean_correction) / ((mean_square / square_correction) ** 0.5 + self.eps)
             parameter.data -= self.lr * step
 
 
-def _check_positive(name: str, number: float) -> None:
-    if not number > 0:
+def _check_parameter(index: int, parameter: object) -> None:
+    if isinstance(parameter, Value):
+        return
+    if not isinstance(parameter, Tensor):
+        raise TypeError(f"parameter {index} is a {type(parameter).__name__}, not a Value or Tensor")
+    if not parameter.is_leaf or not parameter.requires_grad:
+        raise ValueError(
+            f"parameter {index} must be a leaf Tensor with requires_grad=True (one you "
+            "made, not the result of an op): no backward would give it a gradient"
+        )
+
+
+def _checked_number(name: str, number: object) -> float:
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(number).__name__} {number!r}")
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number!r}")
+    return float(number)
+
+
+def _checked_positive(name: str, number: object) -> float:
+    value = _checked_number(name, number)
+    if not value > 0:
         raise ValueError(f"{name} must be positive, got {number!r}")
+    return value
 
 
-def _check_fraction(name: str, number: float) -> None:
-    if not 0 <= number < 1:
+def _checked_at_least_zero(name: str, number: object) -> float:
+    value = _checked_number(name, number)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {number!r}")
+    return value
+
+
+def _checked_fraction(name: str, number: object) -> float:
+    value = _checked_number(name, number)
+    if not 0 <= value < 1:
         raise ValueError(f"{name} must be in [0, 1), got {number!r}")
+    return value
