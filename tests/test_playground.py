@@ -4,12 +4,14 @@ tensor engine's), the stepper's steps, and the exports."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,13 +35,16 @@ from tinygrad_edu.playground.datasets import (
 )
 from tinygrad_edu.playground.network import Network, Training
 from tinygrad_edu.playground.point_graph import point_loss, scalar_model
-from tinygrad_edu.playground.stepper import stepper_data, stepper_page
+from tinygrad_edu.playground.sessions import points_for
+from tinygrad_edu.playground.stepper import asset, stepper_data, stepper_page
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.trace import trace_backward
 from tinygrad_edu.tutorial import tutorial_loss
 from tinygrad_edu.viz import format_number, node_ids, to_html
 
 from .test_viz import needs_dot
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------------- data
 
@@ -419,3 +424,73 @@ def test_the_script_rebuilds_the_network_and_prints_its_predictions(
         text=True,
     )
     assert lint.returncode == 0, lint.stdout
+
+
+# ---------------------------------------------------------------------- the docs
+
+
+def test_the_docs_stepper_page_is_the_graph_commands_as_it_is_now(tmp_path: Path) -> None:
+    """docs/stepper/tutorial.html is `tinygrad-edu graph --format html -o ...`: written
+    again, it has the same steps and the page's current script and styles."""
+    committed = (ROOT / "docs" / "stepper" / "tutorial.html").read_text(encoding="utf-8")
+    fresh_path = tmp_path / "tutorial.html"
+    assert main(["graph", "--format", "html", "-o", str(fresh_path)]) == 0
+    fresh = fresh_path.read_text(encoding="utf-8")
+    assert steps_of(committed) == steps_of(fresh)
+    assert asset("stepper.js") in committed and asset("stepper.css") in committed
+
+
+def steps_of(page: str) -> object:
+    data = json.loads(page.split('id="stepper-data">')[1].split("</script>")[0])
+    return data["nodes"], data["steps"]
+
+
+def final_test_loss(epochs: int, **settings: Any) -> float:
+    config = Config(**settings)
+    training = Training(config, points_for(config, None))
+    training.run_epochs(epochs)
+    return training.test_losses[-1]
+
+
+def test_experiment_1_xor_needs_a_hidden_layer_or_the_feature_x1_x2() -> None:
+    """docs/playground.md, experiment 1, with the numbers it quotes."""
+    alone = final_test_loss(30, dataset="xor", hidden=(), optimizer="adam")
+    assert 0.69 < alone < 0.73  # no better than guessing (log 2 = 0.693)
+    assert final_test_loss(30, dataset="xor", hidden=(4,), optimizer="adam") < 0.01
+    featured = final_test_loss(
+        30, dataset="xor", hidden=(), features=("x1", "x2", "x1x2"), optimizer="adam"
+    )
+    assert featured < 0.01
+
+
+@pytest.mark.slow
+def test_experiment_2_too_high_a_learning_rate() -> None:
+    """docs/playground.md, experiment 2: the defaults on circles, at four learning rates."""
+    losses = {}
+    for rate in (0.03, 0.3, 1.0, 3.0):
+        config = Config(dataset="circles", learning_rate=rate)
+        training = Training(config, points_for(config, None))
+        training.run_epochs(50)
+        losses[rate] = training.test_losses
+    assert losses[0.03][50] > 0.69  # barely moved yet
+    assert losses[0.3][50] < 0.02
+    assert losses[1.0][20] < 0.2 and losses[1.0][40] > 0.6 and losses[1.0][50] < 0.2
+    assert min(losses[3.0][10:]) > 0.6 and max(losses[3.0][10:]) > 1.9
+    assert losses[3.0][50] > losses[3.0][0] > 0.69
+    diverging = Config(dataset="circles", hidden=(8, 8), activation="linear", learning_rate=3)
+    training = Training(diverging, points_for(diverging, None))
+    training.run_epochs(2)
+    assert training.diverged_at == 1
+
+
+@pytest.mark.slow
+def test_experiment_3_relu_against_tanh_on_spirals() -> None:
+    """docs/playground.md, experiment 3: 50 epochs of Adam on spirals."""
+    settings: dict[str, Any] = {"dataset": "spirals", "hidden": (8, 8), "optimizer": "adam"}
+    tanh = final_test_loss(50, activation="tanh", **settings)
+    relu = final_test_loss(50, activation="relu", **settings)
+    with_sines = final_test_loss(
+        50, activation="tanh", features=("x1", "x2", "sinx1", "sinx2"), **settings
+    )
+    assert round(tanh, 2) == 0.38 and round(relu, 2) == 0.13
+    assert with_sines < relu

@@ -9,13 +9,15 @@ where .ci/run installs both and a missing browser is a failure.
 
 from __future__ import annotations
 
-import math
+import importlib.util
 import os
+import re
 import shutil
-import time
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,30 +28,30 @@ from tinygrad_edu.viz import format_number, to_html
 
 from .playground_helpers import Client, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = (
-    Path(os.environ.get("TINYGRAD_EDU_ARTIFACTS", Path(__file__).resolve().parent.parent / "build"))
-    / "test-artifacts"
-)
-WAIT_SECONDS = 120
-"""How long a condition may take to come true: generous, for a loaded 2-core machine."""
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("TINYGRAD_EDU_ARTIFACTS", ROOT / "build")) / "test-artifacts"
 
-T = TypeVar("T")
+
+def load_screenshots_script() -> ModuleType:
+    """docs/make_playground_screenshots.py: it drives the browser as these tests do, and
+    these tests run it, so that the docs' pictures can always be taken again."""
+    path = ROOT / "docs" / "make_playground_screenshots.py"
+    spec = importlib.util.spec_from_file_location("make_playground_screenshots", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+shots = load_screenshots_script()
+until = shots.until
 
 
 def missing_browser() -> str | None:
     """Why no browser can run here, or None."""
-    if shutil.which(CHROMIUM) is None:
-        return f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+    if shutil.which(shots.CHROMIUM) is None:
+        return f"needs Debian's chromium at {shots.CHROMIUM} (apt-get install chromium)"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -67,7 +69,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        launched = playwright.chromium.launch(
+            executable_path=shots.CHROMIUM, args=shots.CHROMIUM_FLAGS
+        )
         yield launched
         launched.close()
 
@@ -106,40 +110,11 @@ class Watched:
             self.problems.append(f"console {message.type}: {message.text}")
 
 
-def until(condition: Callable[[], T | None], what: str) -> T:
-    """Poll ``condition`` until it gives something true; fail, saying what, after
-    WAIT_SECONDS. (A wait on a condition, never a fixed sleep.)"""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"waited {WAIT_SECONDS} s for {what}")
-
-
 def address(page: Any) -> str:
     """The page's address as the page itself has it now (playwright's ``page.url``
     learns of ``history.replaceState`` only between its own calls)."""
     href: str = page.evaluate("location.href")
     return href
-
-
-def lonely_point(state: dict[str, Any], pixels: float, width: float) -> int:
-    """A training point with no other shown point within ``pixels`` of it on a canvas
-    ``width`` wide, so that a click on it can only mean it (the page takes the point
-    nearest the click)."""
-    everything = state["points"]["train"] + state["points"]["test"]
-    scale = width / (2 * state["view"])
-    for index, (x1, x2, _) in enumerate(state["points"]["train"]):
-        near = [
-            other
-            for other in everything
-            if math.hypot(other[0] - x1, other[1] - x2) * scale < pixels
-        ]
-        if len(near) == 1:
-            return index
-    raise AssertionError("every training point has a neighbour close by")
 
 
 def test_a_network_learns_and_a_clicked_points_backprop_matches_the_api(
@@ -173,28 +148,14 @@ def test_a_network_learns_and_a_clicked_points_backprop_matches_the_api(
         lambda: float(page.get_attribute("body", "data-test-loss") or "nan") < first_loss / 3,
         "the test loss to drop",
     )
-    page.click("#play")
-    page.wait_for_selector("#play:not(.playing)")
-
-    def settled() -> int | None:
-        shown = int(page.text_content("#epoch") or "0")
-        trained = client.ok("GET", f"/api/sessions/{session}")["epoch"]
-        return shown if shown == trained > 0 else None
-
-    epoch = until(settled, "the page to show the last epoch trained")
+    epoch = shots.pause(page)
+    assert int(page.text_content("#epoch") or "0") == epoch > 0
     history = client.ok("GET", f"/api/sessions/{session}")["test_losses"]
     assert len(history) == epoch + 1 and page.evaluate("page.state.test_losses") == history
 
     # Click a point that nothing else is near, and step backward to the end.
-    canvas = page.locator("#boundary").bounding_box()
-    index = lonely_point(start, pixels=4, width=canvas["width"])
-    x1, x2, label = start["points"]["train"][index]
-    half = start["view"]
-    page.mouse.click(
-        canvas["x"] + (x1 + half) / (2 * half) * canvas["width"],
-        canvas["y"] + (half - x2) / (2 * half) * canvas["height"],
-    )
-    page.wait_for_selector("#point-panel:not([hidden]) #stepper[data-step='0']")
+    index = shots.click_point(page, start)
+    label = start["points"]["train"][index][2]
     assert page.text_content("#point-heading").startswith(f"Training point {index}:")
     page.click("#stepper button[data-action=end]")
     page.wait_for_selector("#stepper[data-phase=done]")
@@ -275,5 +236,37 @@ def test_the_stand_alone_stepper_steps_to_the_end(browser: Any, tmp_path: Path) 
     page.wait_for_selector("#stepper[data-step='0']")
     assert page.locator("g.node.is-unknown").count() > 0  # computed Values hidden again
     page.screenshot(path=str(tmp_path / "stepper.png"))
+    assert watched.problems == [] and watched.elsewhere == []
+    page.close()
+
+
+def test_the_docs_screenshots_can_be_taken_again(
+    browser: Any, server: PlaygroundServer, tmp_path: Path
+) -> None:
+    """docs/make_playground_screenshots.py takes every picture docs/playground.md shows
+    (after a few epochs only: the docs' pictures are taken after 150)."""
+    written = shots.take_screenshots(browser, server.url, tmp_path, epochs=5)
+    page = (ROOT / "docs" / "playground.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\(images/(playground_[\w.]+\.png)\)", page))
+    assert shown == {path.name for path in written}
+    for path in written:
+        assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        assert (ROOT / "docs" / "images" / path.name).is_file()
+
+
+def test_your_own_points_from_a_csv_file(
+    browser: Any, server: PlaygroundServer, tmp_path: Path
+) -> None:
+    rows = "".join(f"{x / 4},{(x * 7 % 11) / 4},{int(x % 3 == 0)}\n" for x in range(-12, 12))
+    csv = tmp_path / "points.csv"
+    csv.write_text("x1,x2,label\n" + rows, encoding="utf-8")
+    watched = Watched(browser, server.url)
+    page = watched.page
+    page.goto(server.url)
+    page.wait_for_selector("body[data-ready=true]")
+    page.set_input_files("#csv", str(csv))
+    until(lambda: "dataset=csv" in address(page), "the uploaded points")
+    state = Client(server).ok("GET", f"/api/sessions/{page.get_attribute('body', 'data-session')}")
+    assert len(state["points"]["train"]) + len(state["points"]["test"]) == 24
     assert watched.problems == [] and watched.elsewhere == []
     page.close()

@@ -144,14 +144,14 @@ async function trainEpochs(epochs) {
   return performance.now() - started;
 }
 
-// How many epochs one request asks for: as many as fit in about a tenth of a second,
-// so that the pictures move smoothly however fast the network trains.
+// How many epochs one request asks for: as many as fit in a tenth to a third of a
+// second, so that the pictures move smoothly however fast the network trains.
 function adaptEpochs(milliseconds) {
   const limits = page.options.limits;
   const mostSteps = Math.floor(limits.steps_per_request / page.state.steps_per_epoch);
   const most = Math.max(1, Math.min(limits.epochs_per_request, mostSteps));
-  if (milliseconds < 60) page.epochsPerRequest = Math.min(most, page.epochsPerRequest * 2);
-  else if (milliseconds > 250) page.epochsPerRequest = Math.max(1, Math.floor(page.epochsPerRequest / 2));
+  if (milliseconds < 100) page.epochsPerRequest = Math.min(most, page.epochsPerRequest * 2);
+  else if (milliseconds > 330) page.epochsPerRequest = Math.max(1, Math.floor(page.epochsPerRequest / 2));
   page.epochsPerRequest = Math.min(page.epochsPerRequest, most);
 }
 

@@ -79,6 +79,14 @@ const TinygradStepper = (function () {
     let current = 0;
     let grads = new Map();
 
+    // Scroll the picture (not the page) so that `group` is in its middle.
+    function centre(group) {
+      const box = group.getBoundingClientRect();
+      const view = picture.getBoundingClientRect();
+      picture.scrollLeft += box.left + box.width / 2 - (view.left + view.width / 2);
+      picture.scrollTop += box.top + box.height / 2 - (view.top + view.height / 2);
+    }
+
     function mark(group, name) {
       if (group) group.classList.add(name);
     }
@@ -127,10 +135,9 @@ const TinygradStepper = (function () {
           mark(parts.values.get(step.input)?.group, "is-input");
           markEdge(step.input, step.node, "is-current");
         }
-        const focus = parts.values.get(step.kind === "backward" ? step.input : step.node);
-        if (focus && container.dataset.follow !== "off") {
-          focus.group.scrollIntoView({ block: "nearest", inline: "nearest" });
-        }
+        // Keep the step's op (where the edges meet) in the middle of the picture.
+        const focus = parts.ops.get(`op_${step.node}`) || parts.values.get(step.node)?.group;
+        if (focus) centre(focus);
       }
       const phase = step === undefined ? "start" : PHASES[step.kind];
       counter.textContent = `step ${current} of ${steps.length} · ${phase}`;
