@@ -240,6 +240,7 @@ def test_the_stand_alone_stepper_steps_to_the_end(browser: Any, tmp_path: Path) 
     page.close()
 
 
+@pytest.mark.slow
 def test_the_docs_screenshots_can_be_taken_again(
     browser: Any, server: PlaygroundServer, tmp_path: Path
 ) -> None:

@@ -18,11 +18,9 @@ from typing import Any
 import pytest
 
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.playground.server import (
-    MAX_BODY_BYTES,
-    MAX_EPOCHS_PER_REQUEST,
-    PlaygroundServer,
-)
+from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST
+from tinygrad_edu.playground.config import MAX_BODY_BYTES
+from tinygrad_edu.playground.server import PlaygroundServer
 
 from .playground_helpers import Client, running_server
 
@@ -205,6 +203,7 @@ def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Clie
         (client.send("POST", train, {"epochs": MAX_EPOCHS_PER_REQUEST + 1}), 400, "epochs"),
         (client.send("POST", train, {"epochs": "ten"}), 400, "must be a whole number"),
         (client.send("POST", train, {}), 400, "epochs is missing"),
+        (client.send("POST", train, {"epochs": 1, "speed": 2}), 400, "unknown field 'speed'"),
         (client.send("POST", train, 5), 400, "must be a JSON object"),
         (client.send("GET", train), 405, "GET is not allowed here; use POST"),
         (client.send("PUT", "/api/options"), 405, "PUT is not allowed"),
@@ -231,6 +230,8 @@ def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Clie
     ]
     for answer, status, message in cases:
         assert (answer.status, message in answer.error) == (status, True), answer.body
+    head = client.send("HEAD", "/")
+    assert head.status == 405 and head.body == b""  # an answer to HEAD has no body
     assert client.ok("GET", "/api/options")["limits"]["neurons"] == 8
 
 

@@ -17,7 +17,8 @@ The files, in the order they build on each other:
 - ``point_graph.py``: one point's loss as a scalar graph, next to the tensor engine's.
 - ``export.py``: the trained network as a model file and as a Python script.
 - ``sessions.py``: one experiment per browser tab.
-- ``server.py``: the HTTP server and its JSON API.
+- ``api.py``: what each request to the server is answered with.
+- ``server.py``: the HTTP server: checks, routes and sends, and ``serve`` runs it.
 - ``static/``: the page itself (HTML, JavaScript, CSS), which loads nothing from
   elsewhere, so it works offline.
 """

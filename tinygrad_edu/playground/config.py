@@ -29,6 +29,8 @@ MAX_HIDDEN_LAYERS = 6
 MAX_NEURONS = 8
 MAX_POINTS = 2000
 MAX_SEED = 2**31 - 1
+MAX_BODY_BYTES = 1024 * 1024
+"""Enough for a CSV of 10,000 points; a larger body is refused (413) before it is read."""
 
 
 class RequestError(ValueError):
@@ -72,10 +74,10 @@ class Config:
         Raises RequestError naming the first field that is unknown, of the wrong type
         or out of range.
         """
-        settings = json_object(body, "the config")
         known = [field.name for field in fields(cls)]
+        settings = json_object(body, "the config")
         unknown = sorted(set(settings) - set(known))
-        if unknown:
+        if unknown:  # (said in the words of settings, not of fields)
             raise RequestError(
                 f"unknown setting {unknown[0]!r}; the settings are: {', '.join(known)}"
             )
@@ -114,10 +116,16 @@ class Config:
 _MISSING: Any = object()
 
 
-def json_object(body: object, what: str) -> Mapping[str, Any]:
-    """``body`` if it is a JSON object, else RequestError."""
+def json_object(
+    body: object, what: str, fields: tuple[str, ...] | None = None
+) -> Mapping[str, Any]:
+    """``body`` if it is a JSON object (with no keys but ``fields``, if given), else
+    RequestError."""
     if not isinstance(body, dict):
         raise RequestError(f"{what} must be a JSON object {{...}}, got {_json_type(body)}")
+    unknown = sorted(set(body) - set(fields)) if fields is not None else []
+    if unknown:
+        raise RequestError(f"unknown field {unknown[0]!r}; expected {', '.join(fields or ())}")
     return body
 
 

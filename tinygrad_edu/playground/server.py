@@ -1,9 +1,10 @@
-"""The playground's server: the page's files, and a JSON API that runs the engines.
+"""The playground's server: the page's files, and the JSON API of ``api.py``, over HTTP.
 
 Built on the standard library's ``http.server`` (``ThreadingHTTPServer``): it is always
 there, so the playground needs nothing beyond numpy and graphviz, and its handful of
-endpoints need no more. Each request runs in its own thread, so one tab's training
-does not hold up another tab (numpy releases Python's lock while it multiplies).
+endpoints need no more. Each request runs in its own thread, and Python switches
+between threads, so one tab's training shares the machine with another tab's requests
+instead of holding them up; each training request is also kept short (``api.py``).
 
 The API, every body and answer JSON (answers to errors: ``{"error": "..."}``)::
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import re
 import sys
 import traceback
@@ -43,262 +43,14 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
-
-from tinygrad_edu.engine import Value, topological_order
-from tinygrad_edu.playground import DEFAULT_HOST, DEFAULT_PORT, export
-from tinygrad_edu.playground.config import (
-    ACTIVATIONS,
-    CUSTOM_DATASET,
-    MAX_HIDDEN_LAYERS,
-    MAX_NEURONS,
-    MAX_POINTS,
-    OPTIMIZERS,
-    Config,
-    RequestError,
-    choice,
-    integer,
-    json_object,
-    text,
-)
-from tinygrad_edu.playground.datasets import (
-    DATASETS,
-    FEATURES,
-    MAX_CSV_ROWS,
-    Points,
-    feature_matrix,
-    grid,
-    parse_csv,
-    view_half_width,
-)
-from tinygrad_edu.playground.network import Training
-from tinygrad_edu.playground.point_graph import point_loss
+from tinygrad_edu.playground import DEFAULT_HOST, DEFAULT_PORT, api, export
+from tinygrad_edu.playground.config import MAX_BODY_BYTES, RequestError
 from tinygrad_edu.playground.sessions import Session, Sessions
-from tinygrad_edu.playground.stepper import stepper_data
-from tinygrad_edu.trace import explain_gradient
-from tinygrad_edu.viz import GraphvizNotFoundError, node_ids
 
-MAX_BODY_BYTES = 1024 * 1024
-"""Enough for a CSV of 10,000 points; a larger body is refused (413) before it is read."""
-MAX_CSV_CHARACTERS = 900_000
-MAX_EPOCHS_PER_REQUEST = 100
-MAX_STEPS_PER_REQUEST = 20_000
-"""Optimizer steps one train request may take, so that every request ends soon."""
-POINT_GRAPH_MAX_NODES = 1500
-"""The largest network (7 features, 6 layers of 8, 3 classes) makes about 1,320 Values."""
-BOUNDARY_GRID = 50
-NEURON_GRID = 20
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 READ_TIMEOUT_SECONDS = 20
 """A client that stops sending halfway through a request is dropped after this long."""
-
-
-# ---------------------------------------------------------------------- what answers say
-
-
-def rounded(values: np.ndarray[Any, Any], digits: int = 3) -> list[Any]:
-    """An array as nested lists of numbers rounded to ``digits`` decimals."""
-    result: list[Any] = np.round(values, digits).tolist()
-    return result
-
-
-def finite_or_none(number: float) -> float | None:
-    """The number, or None (JSON null) for nan and inf, which JSON cannot hold."""
-    return number if math.isfinite(number) else None
-
-
-def session_state(session: Session) -> dict[str, Any]:
-    """Everything the page needs to draw a session from scratch."""
-    training = session.training
-    config = training.config
-    return {
-        "session": session.id,
-        "config": config.to_json(),
-        "classes": training.points.classes,
-        "features": [FEATURES[name].title for name in config.features],
-        "view": view_half_width(training.points),
-        "points": {"train": _points_json(training.train), "test": _points_json(training.test)},
-        "steps_per_epoch": training.steps_per_epoch,
-        "train_losses": [finite_or_none(loss) for loss in training.train_losses],
-        "test_losses": [finite_or_none(loss) for loss in training.test_losses],
-        **picture(training),
-    }
-
-
-def _points_json(points: Points) -> list[list[float]]:
-    return [[x1, x2, label] for (x1, x2), label in zip(points.X.tolist(), points.labels.tolist())]
-
-
-def picture(training: Training) -> dict[str, Any]:
-    """What the page redraws after training: the epoch, the decision regions (each
-    class's probability over a grid, row by row from the top), each hidden neuron's
-    output over a smaller grid, and the weights. After a divergence the numbers are
-    nan, so only ``diverged_at`` is given."""
-    state: dict[str, Any] = {"epoch": training.epoch, "diverged_at": training.diverged_at}
-    if training.diverged_at is not None:
-        return {**state, "boundary": None, "neurons": None, "weights": None, "biases": None}
-    half_width = view_half_width(training.points)
-    features = training.config.features
-    probabilities, _ = training.network.probabilities(
-        feature_matrix(grid(half_width, BOUNDARY_GRID), features)
-    )
-    _, hidden_outputs = training.network.probabilities(
-        feature_matrix(grid(half_width, NEURON_GRID), features)
-    )
-    return {
-        **state,
-        "boundary": {"size": BOUNDARY_GRID, "classes": rounded(probabilities.T)},
-        "neurons": {
-            "size": NEURON_GRID,
-            "layers": [rounded(layer.T) for layer in hidden_outputs],
-        },
-        "weights": [rounded(weight.data, 4) for weight in training.network.weights],
-        "biases": [rounded(bias.data, 4) for bias in training.network.biases],
-    }
-
-
-def options() -> dict[str, Any]:
-    """What the page can offer, with the limits the server enforces."""
-    return {
-        "datasets": {name: dataset.title for name, dataset in DATASETS.items()}
-        | {CUSTOM_DATASET: "your own points (CSV)"},
-        "features": {name: feature.title for name, feature in FEATURES.items()},
-        "activations": list(ACTIVATIONS),
-        "optimizers": list(OPTIMIZERS),
-        "limits": {
-            "hidden_layers": MAX_HIDDEN_LAYERS,
-            "neurons": MAX_NEURONS,
-            "points": MAX_POINTS,
-            "csv_rows": MAX_CSV_ROWS,
-            "epochs_per_request": MAX_EPOCHS_PER_REQUEST,
-            "steps_per_request": MAX_STEPS_PER_REQUEST,
-            "body_bytes": MAX_BODY_BYTES,
-        },
-        "defaults": Config().to_json(),
-    }
-
-
-# ---------------------------------------------------------------------- the endpoints
-
-
-def config_and_points(body: object) -> tuple[Config, Points | None]:
-    """The ``config`` of a create or reset request, and the points of its ``csv``."""
-    request = json_object(body, "the request")
-    unknown = sorted(set(request) - {"config", "csv"})
-    if unknown:
-        raise RequestError(f"unknown field {unknown[0]!r}; expected config and csv")
-    config = Config.from_json(request.get("config", {}))
-    if "csv" not in request:
-        return config, None
-    try:
-        points = parse_csv(text(request, "csv", MAX_CSV_CHARACTERS))
-    except ValueError as error:
-        if isinstance(error, RequestError):
-            raise
-        raise RequestError(str(error)) from None
-    return config, points
-
-
-def train(session: Session, body: object) -> dict[str, Any]:
-    """Train for ``epochs``; answer with the losses of the new epochs and the picture."""
-    request = json_object(body, "the request")
-    epochs = integer(request, "epochs", 1, MAX_EPOCHS_PER_REQUEST)
-    training = session.training
-    if training.diverged_at is not None:
-        raise RequestError(
-            f"training diverged at epoch {training.diverged_at} (the loss is no longer a "
-            "number): lower the learning rate and reset",
-            status=409,
-        )
-    if epochs * training.steps_per_epoch > MAX_STEPS_PER_REQUEST:
-        most = max(MAX_STEPS_PER_REQUEST // training.steps_per_epoch, 1)
-        raise RequestError(
-            f"{epochs} epochs are {epochs * training.steps_per_epoch} optimizer steps with "
-            f"this batch size; ask for at most {most} epochs at a time"
-        )
-    first_new = training.epoch + 1
-    training.run_epochs(epochs)
-    return {
-        "train_losses": [finite_or_none(loss) for loss in training.train_losses[first_new:]],
-        "test_losses": [finite_or_none(loss) for loss in training.test_losses[first_new:]],
-        **picture(training),
-    }
-
-
-def _chosen_point(training: Training, request: dict[str, Any]) -> tuple[str, int, Points]:
-    split = choice(request, "split", ("train", "test"))
-    points = training.train if split == "train" else training.test
-    index = integer(request, "index", 0, len(points) - 1)
-    return split, index, points
-
-
-def point(session: Session, body: object) -> dict[str, Any]:
-    """One point's loss as a scalar graph, with its steps, and the tensor engine's
-    gradients for the same point, parameter by parameter."""
-    request = dict(json_object(body, "the request"))
-    training = session.training
-    if training.diverged_at is not None:
-        raise RequestError("training diverged: there are no numbers to show; reset", 409)
-    split, index, points = _chosen_point(training, request)
-    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
-    label = int(points.labels[index])
-    tensor_loss, tensor_grads = training.network.point_gradients(inputs, label)
-    graph = point_loss(training.network, training.config.features, inputs, label)
-    by_name = graph.parameters_by_name()
-    try:
-        steps = stepper_data(
-            graph.root,
-            title=f"The loss of {split} point {index}",
-            parameters=by_name.values(),
-            max_nodes=POINT_GRAPH_MAX_NODES,
-        )
-    except GraphvizNotFoundError as error:
-        raise RequestError(str(error), status=503) from None
-    graph.root.backward()
-    ids = node_ids(topological_order(graph.root))
-    x1, x2 = points.X[index].tolist()
-    return {
-        "point": {"split": split, "index": index, "x1": x1, "x2": x2, "label": label},
-        "loss": graph.root.data,
-        "tensor_loss": tensor_loss,
-        "graph": steps,
-        "parameters": [
-            {
-                "name": name,
-                "label": value.label,
-                "node": ids[value],
-                "data": value.data,
-                "grad": value.grad,
-                "tensor_grad": tensor_grads[name],
-            }
-            for name, value in by_name.items()
-        ],
-    }
-
-
-def explain(session: Session, body: object) -> dict[str, Any]:
-    """``explain_gradient``'s chain rule for one parameter of one point's loss."""
-    request = dict(json_object(body, "the request"))
-    training = session.training
-    if training.diverged_at is not None:
-        raise RequestError("training diverged: there are no numbers to show; reset", 409)
-    _, index, points = _chosen_point(training, request)
-    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
-    graph = point_loss(
-        training.network, training.config.features, inputs, int(points.labels[index])
-    )
-    labels: dict[str, Value] = {value.label: value for value in graph.model.parameters()}
-    wanted = text(request, "parameter", 40)
-    if wanted not in labels:
-        raise RequestError(f"parameter {wanted!r} is not in this network; try {next(iter(labels))}")
-    explanation = explain_gradient(graph.root, labels[wanted])
-    return {
-        "parameter": wanted,
-        "text": str(explanation),
-        "gradient": explanation.total,
-        "paths": explanation.path_count,
-    }
 
 
 # ---------------------------------------------------------------------- routing
@@ -319,16 +71,10 @@ def _session_endpoint(
 
 
 def _create(server: PlaygroundServer, session: Session | None, body: object) -> tuple[int, Any]:
-    config, points = config_and_points(body)
+    config, points = api.config_and_points(body)
     created = server.sessions.create(config, points)
     with created.lock:
-        return 201, session_state(created)
-
-
-def _reset(session: Session, body: object) -> dict[str, Any]:
-    config, points = config_and_points(body)
-    session.reset(config, points)
-    return session_state(session)
+        return 201, api.session_state(created)
 
 
 def _delete(server: PlaygroundServer, session: Session | None, body: object) -> tuple[int, Any]:
@@ -338,18 +84,18 @@ def _delete(server: PlaygroundServer, session: Session | None, body: object) -> 
 
 
 ROUTES: list[tuple[str, re.Pattern[str], Endpoint]] = [
-    ("GET", re.compile(r"/api/options"), lambda server, session, body: (200, options())),
+    ("GET", re.compile(r"/api/options"), lambda server, session, body: (200, api.options())),
     ("POST", re.compile(r"/api/sessions"), _create),
     (
         "GET",
         re.compile(r"/api/sessions/(?P<id>[^/]+)"),
-        _session_endpoint(lambda session, body: session_state(session)),
+        _session_endpoint(lambda session, body: api.session_state(session)),
     ),
     ("DELETE", re.compile(r"/api/sessions/(?P<id>[^/]+)"), _delete),
-    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/reset"), _session_endpoint(_reset)),
-    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/train"), _session_endpoint(train)),
-    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/point"), _session_endpoint(point)),
-    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/explain"), _session_endpoint(explain)),
+    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/reset"), _session_endpoint(api.reset)),
+    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/train"), _session_endpoint(api.train)),
+    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/point"), _session_endpoint(api.point)),
+    ("POST", re.compile(r"/api/sessions/(?P<id>[^/]+)/explain"), _session_endpoint(api.explain)),
     (
         "GET",
         re.compile(r"/api/sessions/(?P<id>[^/]+)/export/model"),
@@ -590,7 +336,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":  # an answer to HEAD has headers only
+            self.wfile.write(body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Requests that went well are not logged: the page sends many while training."""

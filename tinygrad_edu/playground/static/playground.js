@@ -671,8 +671,8 @@ async function main() {
   }
   buildControls();
   const defaults = page.options.defaults;
-  const asked = { ...defaults, ...hashToConfig(location.hash, defaults) };
   try {
+    const asked = { ...defaults, ...hashToConfig(location.hash, defaults) };
     await queued(() => startSession(asked));
   } catch (error) {
     // A link with a set-up the server refuses: say why, and start from the defaults.
