@@ -141,7 +141,7 @@ def test_a_config_round_trips_through_json_and_fills_in_defaults() -> None:
     ("settings", "message"),
     [
         ([], "the config must be a JSON object"),
-        ({"colour": "red"}, "unknown setting 'colour'"),
+        ({"colour": "red"}, "the config: unknown field 'colour'; expected dataset, points"),
         ({"dataset": "mnist"}, "dataset must be one of xor, circles"),
         ({"dataset": 3}, "dataset must be one of"),
         ({"points": 5}, "points must be from 10 to 2000, got 5"),

@@ -15,10 +15,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST
+from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST, rounded
 from tinygrad_edu.playground.config import MAX_BODY_BYTES
 from tinygrad_edu.playground.server import PlaygroundServer
 
@@ -410,3 +411,8 @@ def test_the_command_refuses_a_bad_port() -> None:
     process = start_playground("--port", "70000")
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2 and "port number from 0 to 65535" in err
+
+
+def test_numbers_json_cannot_hold_are_sent_as_null() -> None:
+    assert rounded(np.array([[1.23456, np.nan], [np.inf, -2.0]])) == [[1.235, None], [None, -2.0]]
+    assert rounded(np.array([0.5, 1.0])) == [0.5, 1.0]

@@ -9,6 +9,7 @@ draws it, training, and one point's graph, steps and chain rule.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -60,8 +61,14 @@ NEURON_GRID = 20
 
 
 def rounded(values: np.ndarray[Any, Any], digits: int = 3) -> list[Any]:
-    """An array as nested lists of numbers rounded to ``digits`` decimals."""
-    result: list[Any] = np.round(values, digits).tolist()
+    """An array as nested lists of numbers rounded to ``digits`` decimals, with None
+    (JSON null) for nan and inf, which JSON cannot hold."""
+    shown: np.ndarray[Any, Any] = np.round(values, digits)
+    finite = np.isfinite(shown)
+    if not finite.all():
+        shown = shown.astype(object)
+        shown[~finite] = None
+    result: list[Any] = shown.tolist()
     return result
 
 
@@ -89,7 +96,9 @@ def session_state(session: Session) -> dict[str, Any]:
 
 
 def _points_json(points: Points) -> list[list[float]]:
-    return [[x1, x2, label] for (x1, x2), label in zip(points.X.tolist(), points.labels.tolist())]
+    """Each point as [x1, x2, label]."""
+    rows: list[list[float]] = np.column_stack([points.X, points.labels]).tolist()
+    return rows
 
 
 def picture(training: Training) -> dict[str, Any]:
@@ -192,7 +201,7 @@ def train(session: Session, body: object) -> dict[str, Any]:
     }
 
 
-def _chosen_point(training: Training, request: dict[str, Any]) -> tuple[str, int, Points]:
+def _chosen_point(training: Training, request: Mapping[str, Any]) -> tuple[str, int, Points]:
     split = choice(request, "split", ("train", "test"))
     points = training.train if split == "train" else training.test
     index = integer(request, "index", 0, len(points) - 1)
@@ -202,7 +211,7 @@ def _chosen_point(training: Training, request: dict[str, Any]) -> tuple[str, int
 def point(session: Session, body: object) -> dict[str, Any]:
     """One point's loss as a scalar graph, with its steps, and the tensor engine's
     gradients for the same point, parameter by parameter."""
-    request = dict(json_object(body, "the request", ("split", "index")))
+    request = json_object(body, "the request", ("split", "index"))
     training = session.training
     if training.diverged_at is not None:
         raise RequestError("training diverged: there are no numbers to show; reset", 409)
@@ -245,7 +254,7 @@ def point(session: Session, body: object) -> dict[str, Any]:
 
 def explain(session: Session, body: object) -> dict[str, Any]:
     """``explain_gradient``'s chain rule for one parameter of one point's loss."""
-    request = dict(json_object(body, "the request", ("split", "index", "parameter")))
+    request = json_object(body, "the request", ("split", "index", "parameter"))
     training = session.training
     if training.diverged_at is not None:
         raise RequestError("training diverged: there are no numbers to show; reset", 409)

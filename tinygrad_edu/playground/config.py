@@ -74,13 +74,7 @@ class Config:
         Raises RequestError naming the first field that is unknown, of the wrong type
         or out of range.
         """
-        known = [field.name for field in fields(cls)]
-        settings = json_object(body, "the config")
-        unknown = sorted(set(settings) - set(known))
-        if unknown:  # (said in the words of settings, not of fields)
-            raise RequestError(
-                f"unknown setting {unknown[0]!r}; the settings are: {', '.join(known)}"
-            )
+        settings = json_object(body, "the config", tuple(field.name for field in fields(cls)))
         default = cls()
         features = tuple(
             list_of_choices(
@@ -116,16 +110,13 @@ class Config:
 _MISSING: Any = object()
 
 
-def json_object(
-    body: object, what: str, fields: tuple[str, ...] | None = None
-) -> Mapping[str, Any]:
-    """``body`` if it is a JSON object (with no keys but ``fields``, if given), else
-    RequestError."""
+def json_object(body: object, what: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    """``body`` if it is a JSON object with no keys but ``allowed``, else RequestError."""
     if not isinstance(body, dict):
         raise RequestError(f"{what} must be a JSON object {{...}}, got {_json_type(body)}")
-    unknown = sorted(set(body) - set(fields)) if fields is not None else []
+    unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise RequestError(f"unknown field {unknown[0]!r}; expected {', '.join(fields or ())}")
+        raise RequestError(f"{what}: unknown field {unknown[0]!r}; expected {', '.join(allowed)}")
     return body
 
 
