@@ -494,3 +494,9 @@ def test_experiment_3_relu_against_tanh_on_spirals() -> None:
     )
     assert round(tanh, 2) == 0.38 and round(relu, 2) == 0.13
     assert with_sines < relu
+
+
+def test_the_stepper_refuses_a_tensor_graph_clearly() -> None:
+    y = (Tensor([1.0, 2.0], requires_grad=True) * 3).sum()
+    with pytest.raises(TypeError, match="to_html steps through a graph of Values"):
+        to_html(y)

@@ -47,6 +47,7 @@ from tinygrad_edu.engine import _grad_mode, enable_grad, no_grad
 
 __all__ = [
     "Tensor",
+    "backpropagate",
     "concatenate",
     "enable_grad",
     "gradients",
@@ -509,22 +510,35 @@ class Tensor:
         ``create_graph=True`` the gradients are Tensors with graphs of their own, to
         differentiate again. Gradients accumulate, as in PyTorch: zero them between steps.
         """
-        if not self._requires_grad:
-            raise ValueError(
-                "backward() on a tensor that does not require grad: no input of the ops "
-                "that made it requires grad (make parameters with requires_grad=True), "
-                "or it was computed under no_grad()"
-            )
-        _keep_numpy_quiet()
-        seed = _seed_gradient(self, gradient, create_graph)
-        with enable_grad() if create_graph else nullcontext():
-            _backpropagate(topological_order(self), seed, create_graph)
+        backpropagate(self, gradient, create_graph)
 
 
 _LEAVES_THE_GRAPH = (
     "{what} on a Tensor that requires grad would leave the graph, and its gradient "
     "with it: use tensor.detach().numpy() for the numbers"
 )
+
+
+Observer = Callable[["Tensor", Any, "Tensor", Any], None]
+"""Called as ``on_edge(node, g, input, contribution)`` for each edge backward walks."""
+
+
+def backpropagate(
+    root: Tensor, gradient: Any = None, create_graph: bool = False, on_edge: Observer | None = None
+) -> None:
+    """What ``root.backward(gradient, create_graph)`` does; ``on_edge``, if given, sees
+    every edge's step (the node, its gradient g, the input and what the input got after
+    summing out broadcasting): that is how ``trace_backward`` records them."""
+    if not isinstance(root, Tensor) or not root._requires_grad:
+        raise ValueError(
+            "backward() on a tensor that does not require grad: no input of the ops "
+            "that made it requires grad (make parameters with requires_grad=True), "
+            "or it was computed under no_grad()"
+        )
+    _keep_numpy_quiet()
+    seed = _seed_gradient(root, gradient, create_graph)
+    with enable_grad() if create_graph else nullcontext():
+        _backpropagate(topological_order(root), seed, create_graph, on_edge=on_edge)
 
 
 def gradients(
@@ -736,16 +750,18 @@ rule for all the tensors of a list), as arithmetic on ndarrays or on Tensors."""
 # ---------------------------------------------------------------------- backpropagation
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
+def topological_order(root: Tensor, all_nodes: bool = False) -> list[Tensor]:
     """Every tensor that requires grad and that ``root`` depends on, each after its
-    inputs, root last; by depth-first search with an explicit stack (no recursion)."""
+    inputs, root last; by depth-first search with an explicit stack (no recursion).
+    With ``all_nodes``, also those that need no gradient (data, constants), as a
+    picture of the graph shows them."""
     order: list[Tensor] = []
     visited = {root}
     stack = [(root, iter(root.inputs))]
     while stack:
         node, inputs_left = stack[-1]
         for input in inputs_left:
-            if input._requires_grad and input not in visited:
+            if (all_nodes or input._requires_grad) and input not in visited:
                 visited.add(input)
                 stack.append((input, iter(input.inputs)))
                 break
@@ -756,7 +772,11 @@ def topological_order(root: Tensor) -> list[Tensor]:
 
 
 def _backpropagate(
-    order: list[Tensor], seed: Gradient, create_graph: bool, wanted: set[Tensor] | None = None
+    order: list[Tensor],
+    seed: Gradient,
+    create_graph: bool,
+    wanted: set[Tensor] | None = None,
+    on_edge: Observer | None = None,
 ) -> dict[Tensor, Any]:
     """The chain rule over the graph, from the root (last in ``order``) to the leaves:
     each node's gradient is complete once every node after it has sent its share.
@@ -790,6 +810,8 @@ def _backpropagate(
                 contribution = shares[position]
             if contribution.shape != input.data.shape:
                 contribution = _sum_to(contribution, input.data.shape)
+            if on_edge is not None:
+                on_edge(node, grad, input, contribution)
             earlier = grads.get(input)
             grads[input] = contribution if earlier is None else earlier + contribution
     return found
