@@ -15,7 +15,9 @@ The loss of one point is its cross-entropy, -log p(its class), written out as
 
 which never takes the log of a rounded-off 0. Training minimises the mean over a
 batch plus ``l2 / 2 * (sum of every squared weight)``; that term's gradient,
-``l2 * w``, pulls each weight toward 0 (biases are left alone, as is usual).
+``l2 * w``, pulls each weight toward 0. Biases are left alone, as is usual, which is
+why this is a term of the loss rather than the optimizers' ``weight_decay`` (the same
+pull, PyTorch's way, but on every parameter it is given, biases too).
 
 The same numbers, one Value at a time, are in ``point_graph.py``.
 """
