@@ -182,8 +182,14 @@ def test_a_network_learns_and_a_clicked_points_backprop_matches_the_api(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
 
-    # The address is the experiment: opened again, it brings the same set-up back.
+    # The address is the experiment: reloaded, or opened in another tab, it brings the
+    # same set-up back, from the start.
     shared = address(page)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert address(page) == shared and page.text_content("#epoch") == "000000"
+    reloaded = page.get_attribute("body", "data-session")
+    assert client.ok("GET", f"/api/sessions/{reloaded}")["config"] == start["config"]
     again = Watched(browser, server.url)
     again.page.goto(shared)
     again.page.wait_for_selector("body[data-ready=true]")
