@@ -215,6 +215,14 @@ def test_a_link_with_a_bad_set_up_says_why_and_shows_the_defaults(
     message = watched.page.text_content("#message") or ""
     assert "hidden[1] must be from 1 to 8, got 99" in message
     assert watched.page.get_attribute("[data-dataset=circles]", "aria-checked") == "true"
+    # A new address in the same tab (typed, pasted, or a link's #...) is followed...
+    watched.page.goto(server.url + "#dataset=moons&hidden=3")
+    watched.page.wait_for_selector("[data-dataset=moons][aria-checked=true]")
+    assert watched.page.text_content("#layer-count") == "1 hidden layer"
+    # ...unless it cannot be: then the page says why and keeps the set-up it shows.
+    watched.page.goto(server.url + "#dataset=moons&activation=softmax")
+    watched.page.wait_for_selector("#message:has-text('activation must be one of')")
+    until(lambda: "activation=tanh" in address(watched.page), "the address put back")
     watched.page.close()
 
 

@@ -657,6 +657,22 @@ function buildControls() {
     }
     changeConfig({ dataset: "csv" }, await file.text());
   });
+  // A new address typed or pasted in this tab (replaceState, as saveHash uses, does not
+  // fire this): start again from the set-up it holds.
+  window.addEventListener("hashchange", () => {
+    stopPlaying();
+    closePoint();
+    reportErrors(queued(async () => {
+      try {
+        const defaults = page.options.defaults;
+        await startSession({ ...defaults, ...hashToConfig(location.hash, defaults) });
+        showMessage("");
+      } catch (error) {
+        saveHash(); // back to the set-up still shown
+        throw new ServerError(`This address's set-up cannot be used: ${error.message}`);
+      }
+    }));
+  });
   window.addEventListener("pagehide", () => {
     if (page.session) fetch(sessionPath(), { method: "DELETE", keepalive: true }).catch(() => {});
   });
