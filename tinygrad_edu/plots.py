@@ -124,9 +124,10 @@ def plot_decision_boundary(
         raise ValueError(f"plot_decision_boundary: {len(X)} points but {len(labels)} labels")
     xs, ys, outputs = decision_grid(model, X, resolution)
     ax = new_axes(ax, figsize=(5.0, 4.0))
-    ax.contourf(
-        xs, ys, outputs > threshold, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.18
-    )
+    # Two bands of the continuous output, below and above the threshold: the line
+    # between them is interpolated between grid points, so it stays smooth.
+    below, above = min(outputs.min(), threshold) - 1.0, max(outputs.max(), threshold) + 1.0
+    ax.contourf(xs, ys, outputs, levels=[below, threshold, above], colors=CLASS_COLOURS, alpha=0.18)
     if outputs.min() < threshold < outputs.max():
         ax.contour(xs, ys, outputs, levels=[threshold], colors="black", linewidths=1.2)
     points = np.asarray(X, dtype=float)
