@@ -30,7 +30,7 @@ PYTHON_LANGUAGES = {"python", "python3", "py", "pycon"}
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<language>[\w+-]*)")
 NOT_TESTED = re.compile(r"<!--\s*not tested:\s*(?P<reason>\S.*?)\s*-->")
 
-PAGES_NEEDING = {"guides/pytorch.md": "torch"}
+PAGES_NEEDING = {"guides/pytorch.md": "torch", "guides/your-data.md": "matplotlib"}
 """Pages whose examples need an optional package; they skip, with a reason, without it."""
 
 
