@@ -253,15 +253,17 @@ def is_elsewhere(address: str) -> bool:
     return parts.scheme not in ("", "data") or bool(parts.netloc)
 
 
-def loaded_addresses(site: Path) -> Iterator[tuple[Path, str]]:
+@pytest.fixture(scope="module")
+def loaded_addresses(site: Path) -> list[tuple[Path, str]]:
+    """(file, address) for everything each page and stylesheet of the site loads."""
+    found = []
     for page in site.rglob("*.html"):
         finder = ResourceFinder()
         finder.feed(page.read_text(encoding="utf-8"))
-        for address in finder.addresses:
-            yield page, address
+        found += [(page, address) for address in finder.addresses]
     for stylesheet in site.rglob("*.css"):
-        for address in css_addresses(stylesheet.read_text(encoding="utf-8")):
-            yield stylesheet, address
+        found += [(stylesheet, address) for address in css_addresses(stylesheet.read_text())]
+    return found
 
 
 def test_the_finder_sees_what_a_browser_would_load() -> None:
@@ -288,20 +290,25 @@ def test_the_finder_sees_what_a_browser_would_load() -> None:
     assert not is_elsewhere("data:image/svg+xml;charset=utf-8,<svg/>")
 
 
-def test_the_built_site_loads_nothing_from_another_host(site: Path) -> None:
+def test_the_built_site_loads_nothing_from_another_host(
+    site: Path, loaded_addresses: list[tuple[Path, str]]
+) -> None:
+    assert any(address.endswith(".css") for _, address in loaded_addresses)  # the finder works
     elsewhere = sorted(
         f"{file.relative_to(site)}: {address}"
-        for file, address in loaded_addresses(site)
+        for file, address in loaded_addresses
         if is_elsewhere(address)
     )
     assert not elsewhere, "the site loads from other hosts:\n" + "\n".join(elsewhere[:20])
 
 
-def test_everything_the_site_loads_is_in_the_site(site: Path) -> None:
+def test_everything_the_site_loads_is_in_the_site(
+    site: Path, loaded_addresses: list[tuple[Path, str]]
+) -> None:
     """Relative addresses resolve to files of the build; so do root-relative ones, which
     only 404.html uses (it is served at any depth)."""
     missing = []
-    for file, address in loaded_addresses(site):
+    for file, address in loaded_addresses:
         if is_elsewhere(address) or address.startswith(("data:", "#")):
             continue
         path = urlsplit(address).path
