@@ -119,12 +119,15 @@ TABLES: list[tuple[str, list[tuple[str, Setting]]]] = [
 
 @dataclass(frozen=True)
 class Result:
-    """What one training run measured."""
+    """What one training run measured, and the trained network (docs/make_plots.py
+    draws its loss curve and its decision boundary)."""
 
     final_loss: float
     train_accuracy: float
     test_accuracy: float
     first_good_epoch: int | None  # first epoch with train accuracy >= TARGET_ACCURACY
+    history: list[float]  # the loss after each epoch
+    model: MLP
 
 
 def run(setting: Setting, sizes: Sizes, seed: int) -> Result:
@@ -162,6 +165,8 @@ def run(setting: Setting, sizes: Sizes, seed: int) -> Result:
         train_accuracy=accuracy(model, X_train, y_train, setting.threshold),
         test_accuracy=accuracy(model, X_test, y_test, setting.threshold),
         first_good_epoch=good_epochs[0] if good_epochs else None,
+        history=history,
+        model=model,
     )
 
 

@@ -1,0 +1,178 @@
+"""Plots: tinygrad_edu.plots draws what it is given and explains a missing matplotlib;
+docs/make_plots.py runs (in its quick mode) and writes every plot the docs show; the
+committed plots of measured tables show the tables their pages print today."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import io
+import re
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib", reason="the plots need matplotlib (the plot extra)")
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+from tinygrad_edu.nn import MLP
+from tinygrad_edu.plots import (
+    INSTALL_MATPLOTLIB,
+    decision_grid,
+    plot_decision_boundary,
+    plot_losses,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+@pytest.fixture(autouse=True)
+def close_figures() -> object:
+    yield
+    plt.close("all")
+
+
+# ---------------------------------------------------------------------- tinygrad_edu.plots
+
+
+def test_plot_losses_draws_one_line_per_run_from_epoch_one() -> None:
+    ax = plot_losses({"sgd": [0.5, 0.25, 0.125], "adam": [0.4, 0.1, 0.01]})
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["sgd", "adam"]
+    assert list(lines[0].get_xdata()) == [1, 2, 3]
+    assert list(lines[1].get_ydata()) == [0.4, 0.1, 0.01]
+    assert ax.get_yscale() == "log"
+    assert ax.get_legend() is not None
+
+
+def test_plot_losses_takes_one_history_as_fit_returns_it() -> None:
+    ax = plot_losses([0.3, 0.2], log_scale=False, title="one run")
+    assert len(ax.get_lines()) == 1 and ax.get_legend() is None
+    assert ax.get_yscale() == "linear" and ax.get_title() == "one run"
+
+
+def test_plot_losses_refuses_an_empty_history() -> None:
+    with pytest.raises(ValueError, match="'first' is empty"):
+        plot_losses({"first": []})
+
+
+def test_decision_grid_holds_the_models_output_at_each_grid_point() -> None:
+    model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    X = np.array([[0.0, 0.0], [1.0, 2.0]])
+    xs, ys, outputs = decision_grid(model, X, resolution=5, margin=0.0)
+    assert list(xs) == [0.0, 0.25, 0.5, 0.75, 1.0] and list(ys) == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert outputs.shape == (5, 5)
+    assert outputs[3, 1] == model([xs[1], ys[3]]).data
+
+
+def test_decision_boundary_refuses_points_that_are_not_2d_or_labels_that_do_not_match() -> None:
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match=r"2 features, got shape \(4, 3\)"):
+        decision_grid(model, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="3 points but 2 labels"):
+        plot_decision_boundary(model, np.zeros((3, 2)), [0, 1])
+
+
+def test_decision_boundary_colours_the_points_by_label_and_draws_the_boundary() -> None:
+    model = MLP(2, [1], activation="linear", output_activation="linear", seed=0)
+    X = np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]])
+    ax = plot_decision_boundary(model, X, [0, 1, 0, 1], threshold=0.0, class_names=("a", "b"))
+    scatter_labels = [collection.get_label() for collection in ax.collections[-2:]]
+    assert scatter_labels == ["a", "b"]
+    assert [len(collection.get_offsets()) for collection in ax.collections[-2:]] == [2, 2]
+
+
+def test_without_matplotlib_a_plot_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # import now fails
+    with pytest.raises(ModuleNotFoundError) as raised:
+        plot_losses([1.0])
+    assert str(raised.value) == INSTALL_MATPLOTLIB
+    assert 'pip install "tinygrad_edu[plot]"' in INSTALL_MATPLOTLIB
+
+
+# ---------------------------------------------------------------------- docs/make_plots.py
+
+
+def load_make_plots() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_plots", DOCS / "make_plots.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def referenced_images() -> set[str]:
+    """The file names of docs/images/ that some page shows."""
+    pattern = re.compile(r"\]\((?:\.\./)*images/([\w.-]+)\)")
+    return {name for page in DOCS.rglob("*.md") for name in pattern.findall(page.read_text())}
+
+
+def test_make_plots_quick_writes_every_plot_the_docs_show(tmp_path: Path) -> None:
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        assert load_make_plots().main([str(tmp_path), "--quick"]) == 0
+    written = {path.name for path in tmp_path.iterdir()}
+    assert written == {
+        line.split()[1].rsplit("/", 1)[1] for line in printed.getvalue().splitlines()
+    }
+    assert all(name.endswith(".svg") for name in written)
+    committed = {path.name for path in (DOCS / "images").iterdir()}
+    assert written <= committed, f"plots not committed to docs/images/: {written - committed}"
+    assert written <= referenced_images(), f"plots no page shows: {written - referenced_images()}"
+    for name in written:
+        assert "<svg" in (tmp_path / name).read_text(encoding="utf-8")
+
+
+def test_committed_plots_stay_small() -> None:
+    sizes = {path.name: path.stat().st_size for path in (DOCS / "images").iterdir()}
+    assert max(sizes.values()) < 120_000, sizes
+
+
+@pytest.mark.parametrize(
+    ("image", "table"),
+    [("modes_cost.svg", "modes_table"), ("performance.svg", "performance_table")],
+)
+def test_a_plot_of_a_measured_table_shows_the_table_its_page_prints(image: str, table: str) -> None:
+    """Change the table on the page and this fails until `python docs/make_plots.py`
+    draws the picture again."""
+    svg = (DOCS / "images" / image).read_text(encoding="utf-8")
+    match = re.search(r"<dc:description>(.*?)</dc:description>", svg, flags=re.DOTALL)
+    assert match is not None, f"{image} does not say which table it was drawn from"
+    shown = getattr(load_make_plots(), table)()
+    assert html.unescape(match[1]).splitlines() == shown, (
+        f"docs/images/{image} was drawn from another table than its page shows: "
+        "run python docs/make_plots.py"
+    )
+
+
+def test_the_performance_table_is_read_row_by_row() -> None:
+    make_plots = load_make_plots()
+    rows = make_plots.workloads(
+        [
+            "workload   nodes | ours ms µs/node gc | micrograd ms µs/node gc | mg/ours",
+            "train step, MLP 2-16-16-1 x100       68,038 |        100.0    1.470   29% |"
+            "       1040.1   15.310   88% |   10.4x",
+            "chain depth 1,000                     4,001 |          2.9    0.723   13% |"
+            "              RecursionError |       -",
+        ]
+    )
+    assert rows == [
+        make_plots.Workload("train step, MLP 2-16-16-1 x100", 1.47, 15.31, ""),
+        make_plots.Workload("chain depth 1,000", 0.723, None, "RecursionError"),
+    ]
+    assert make_plots.memory_rows(
+        ["forward graph, kept                     137        675     4.9x"]
+    ) == [("forward graph, kept", 137, 675)]
