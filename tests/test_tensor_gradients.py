@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_edu import Tensor, gradcheck
+from tinygrad_edu import GradcheckError, Tensor, gradcheck
 from tinygrad_edu.tensor import VJP_RULES, concatenate, stack, topological_order, where
 
 from .strategies import (
@@ -220,3 +220,14 @@ def test_every_rule_in_the_table_is_checked_by_some_property_test() -> None:
     claimed |= {op for case in SECOND_ORDER_CASES.values() for op in case.ops}
     assert sorted(set(VJP_RULES) - claimed) == [], "ops of VJP_RULES that no case checks"
     assert sorted(claimed - set(VJP_RULES)) == [], "cases claim ops that VJP_RULES lacks"
+
+
+# ---------------------------------------------------------------------- the check itself
+
+
+def test_a_function_that_cuts_its_graph_is_a_mismatch_not_a_crash() -> None:
+    # Tensor(x.data * 2) leaves the graph: backward reaches no input, while central
+    # differences find the slope 2. As for Values, that is a GradcheckError.
+    with pytest.raises(GradcheckError, match=r"input 0 .*analytic 0\.0 vs numeric"):
+        gradcheck(lambda x: Tensor(x.data * 2), [np.array([1.0, 2.0])])
+    assert gradcheck(lambda x: Tensor(np.ones(2)), [np.array([1.0, 2.0])])  # a constant
