@@ -231,3 +231,14 @@ def test_a_function_that_cuts_its_graph_is_a_mismatch_not_a_crash() -> None:
     with pytest.raises(GradcheckError, match=r"input 0 .*analytic 0\.0 vs numeric"):
         gradcheck(lambda x: Tensor(x.data * 2), [np.array([1.0, 2.0])])
     assert gradcheck(lambda x: Tensor(np.ones(2)), [np.array([1.0, 2.0])])  # a constant
+
+
+def test_a_planted_wrong_rule_is_caught_naming_the_input_element_and_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every property test above passes if gradcheck never fails: here it must. The bug
+    # planted: d tanh(x)/dx = 1 - tanh(x) (should be 1 - tanh(x)**2).
+    monkeypatch.setitem(VJP_RULES, "tanh", (lambda g, x, out: g * (1.0 - out),))
+    worst = r"input 0 at index \(\d, \d\) \(the worst of \d of 4 elements\)"
+    with pytest.raises(GradcheckError, match=worst + r": analytic \S+ vs numeric \S+"):
+        gradcheck(lambda x: x.tanh(), [np.array([[0.5, -1.0], [2.0, 0.1]])])
