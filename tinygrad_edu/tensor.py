@@ -632,7 +632,9 @@ def where(condition: Any, x: Operand, y: Operand) -> Tensor:
 def _power_base_rule(g: Any, x: Any, n: Any, out: Any) -> Any:
     """d(x**n)/dx = n * x**(n-1), and 0 where n == 0: x**0 is the constant 1, whose
     slope PyTorch also masks (0 * x**-1 would be nan at x = 0)."""
-    if n.ndim == 0:  # one exponent for all, as in x ** 2: the common case, kept fast
+    # One exponent for all, as in x ** 2: the common case, kept fast; but not for an
+    # exponent Tensor in a graph (create_graph=True), whose slope n * x**(n-1) depends on n.
+    if n.ndim == 0 and not (isinstance(n, Tensor) and n.requires_grad):
         exponent = float(_data(n))
         if exponent == 0:
             return np.zeros_like(_data(x))
