@@ -182,8 +182,10 @@ def test_gradients_of_repeated_integer_indices_add_up() -> None:
     x[[0, 2, 0, 0]].sum().backward()
     assert x.grad is not None and x.grad.tolist() == [3.0, 0.0, 1.0]
     table = Tensor(np.zeros((4, 2)), requires_grad=True)
-    table[Tensor([1, 1, 3])].sum().backward()  # a Tensor of whole numbers works as an index
+    table[np.array([1, 1, 3])].sum().backward()
     assert table.grad is not None and table.grad[:, 0].tolist() == [0.0, 2.0, 0.0, 1.0]
+    with pytest.raises(IndexError, match="positions or a mask"):
+        table[Tensor([1.0, 0.0, 1.0, 0.0])]  # floats: a mask, or rows 1, 0, 1, 0?
 
 
 def test_every_kind_of_index_sends_the_gradient_to_the_elements_it_picked() -> None:

@@ -707,7 +707,9 @@ VJP_RULES: dict[str, tuple[Rule, ...] | Rule] = {
     "exp": (lambda g, x, out: g * out,),
     "log": (lambda g, x, out: g / x,),
     "sqrt": (lambda g, x, out: g / (2.0 * out),),  # inf at 0, as in PyTorch
-    "abs": (lambda g, x, out: g * np.sign(_data(x)),),  # 0 at x = 0, as in PyTorch
+    # abs: sign(x) is 0 at x = 0, as in PyTorch; at a NaN it is NaN, where PyTorch's
+    # sgn gives 0: a NaN input's gradient stays NaN here, never hidden.
+    "abs": (lambda g, x, out: g * np.sign(_data(x)),),
     "tanh": (lambda g, x, out: g * (1.0 - out * out),),
     "sigmoid": (lambda g, x, out: g * (out * (1.0 - out)),),
     # Masks pick, rather than multiply by 0, so that an inf from above gives 0, not nan.
@@ -1264,16 +1266,18 @@ def _permutation(axes: tuple[Any, ...], ndim: int) -> tuple[int, ...]:
 
 
 def _normalized_index(index: Any) -> Any:
-    """An index with Tensors and lists turned into arrays, for numpy's index rules. A
-    Tensor holds floats, so as an index its numbers must be whole (they become ints)."""
+    """An index with lists turned into arrays, for numpy's index rules. A Tensor is
+    refused: it holds floats, so [0., 1., 1.] could mean positions or a mask."""
     parts = index if isinstance(index, tuple) else (index,)
     normalized = []
     for part in parts:
         if isinstance(part, Tensor):
-            if not np.array_equal(part.data, np.round(part.data)):
-                raise IndexError("a Tensor used as an index must hold whole numbers")
-            part = part.data.astype(np.int64)
-        elif isinstance(part, list):
+            raise IndexError(
+                "index with an ndarray, not a Tensor: a Tensor holds floats, so it could "
+                "mean positions or a mask; use positions.data.astype(int), or a boolean "
+                "array such as x.data > 0 (PyTorch uses its integer and bool tensors)"
+            )
+        if isinstance(part, list):
             part = np.asarray(part)
         normalized.append(part)
     return tuple(normalized) if isinstance(index, tuple) else normalized[0]
