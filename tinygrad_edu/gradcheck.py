@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tinygrad_edu.checks import describe, function, real_number
 from tinygrad_edu.engine import Value, enable_grad, no_grad
 from tinygrad_edu.forward import forward_gradient
 from tinygrad_edu.functional import hessian, output_value
@@ -52,7 +53,7 @@ class GradcheckError(AssertionError):
 def numerical_grad(f: Function, inputs: Sequence[float | Value], eps: float = 1e-6) -> list[float]:
     """df/dx_i for each input by central differences: (f(x + eps e_i) - f(x - eps e_i)) / 2 eps."""
     _check_eps(eps)
-    point = [_number_of(x) for x in inputs]
+    point = _point(f, inputs)
     return [
         (_evaluate(f, _shifted(point, i, eps)) - _evaluate(f, _shifted(point, i, -eps))) / (2 * eps)
         for i in range(len(point))
@@ -61,7 +62,7 @@ def numerical_grad(f: Function, inputs: Sequence[float | Value], eps: float = 1e
 
 def analytic_grad(f: Function, inputs: Sequence[float | Value]) -> list[float]:
     """df/dx_i for each input by backpropagation through fresh leaf Values."""
-    leaves = [Value(_number_of(x), label=_label_of(x)) for x in inputs]
+    leaves = [Value(x, label=_label_of(input)) for x, input in zip(_point(f, inputs), inputs)]
     with enable_grad():  # so that it works inside a no_grad block too
         output = output_value(f(*leaves))
     output.backward()
@@ -80,6 +81,7 @@ def gradcheck(
     Raises ``GradcheckError`` naming every input (by index, and label if its Value has
     one) where |analytic - numeric| > atol + rtol * |numeric|, or either is not finite.
     """
+    _check_tolerances(atol, rtol)
     numeric = numerical_grad(f, inputs, eps)
     analytic = analytic_grad(f, inputs)
     names = [_input_name(index, x) for index, x in enumerate(inputs)]
@@ -100,7 +102,8 @@ def gradgradcheck(
     Raises ``GradcheckError`` naming each d2f/dx_i dx_j that disagrees.
     """
     _check_eps(eps)
-    point = [_number_of(x) for x in inputs]
+    _check_tolerances(atol, rtol)
+    point = _point(f, inputs)
     analytic = hessian(f)(*point)
     names, analytic_flat, numeric_flat = [], [], []
     for i in range(len(point)):
@@ -122,7 +125,8 @@ def forward_reverse_check(
 
     Raises ``GradcheckError`` naming each input where they differ.
     """
-    point = [_number_of(x) for x in inputs]
+    _check_tolerances(atol, rtol)
+    point = _point(f, inputs)
     forward = forward_gradient(f, point)
     reverse = analytic_grad(f, inputs)
     names = [_input_name(index, x) for index, x in enumerate(inputs)]
@@ -138,8 +142,20 @@ def _shifted(point: list[float], index: int, step: float) -> list[float]:
 
 
 def _check_eps(eps: float) -> None:
-    if not eps > 0.0:
-        raise ValueError(f"eps must be a positive step, got {eps!r}")
+    real_number("eps", eps, above=0.0)
+
+
+def _check_tolerances(atol: float, rtol: float) -> None:
+    real_number("atol", atol, at_least=0.0)
+    real_number("rtol", rtol, at_least=0.0)
+
+
+def _point(f: Function, inputs: Sequence[float | Value]) -> list[float]:
+    """The numbers of ``inputs``, once f and inputs are checked."""
+    function("f", f)
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
+        raise TypeError(f"inputs must be a sequence of numbers or Values, got {describe(inputs)}")
+    return [_number_of(x) for x in inputs]
 
 
 def _compare(

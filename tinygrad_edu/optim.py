@@ -8,8 +8,9 @@ update formulas follow PyTorch's ``torch.optim`` so results can be compared.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from tinygrad_edu.checks import describe, real_number
 from tinygrad_edu.engine import Value
 
 
@@ -17,14 +18,22 @@ class Optimizer:
     """Holds the parameters to update and clears their gradients."""
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
+        name = type(self).__name__
+        if hasattr(parameters, "parameters") or not isinstance(parameters, Iterable):
+            hint = " (pass model.parameters())" if hasattr(parameters, "parameters") else ""
+            raise TypeError(
+                f"{name} expects parameters to be a list of Values, got {describe(parameters)}"
+                + hint
+            )
         self.parameters = list(parameters)
         if not self.parameters:
-            raise ValueError(f"{type(self).__name__} got no parameters to optimize")
+            raise ValueError(f"{name} got no parameters to optimize")
         for index, parameter in enumerate(self.parameters):
             if not isinstance(parameter, Value):
                 raise TypeError(f"parameter {index} is a {type(parameter).__name__}, not a Value")
-        _check_positive("lr", lr)
-        self.lr = lr
+        # A Value for lr would make every parameter's data a Value; True would be a step
+        # of 1; inf or nan would wreck every parameter at the first step.
+        self.lr = real_number("lr", lr, above=0.0)
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0."""
@@ -45,8 +54,7 @@ class SGD(Optimizer):
 
     def __init__(self, parameters: Iterable[Value], lr: float = 0.1, momentum: float = 0.0) -> None:
         super().__init__(parameters, lr)
-        _check_fraction("momentum", momentum)
-        self.momentum = momentum
+        self.momentum = _fraction("momentum", momentum)
         self.velocities = [0.0] * len(self.parameters)
 
     def step(self) -> None:
@@ -69,9 +77,8 @@ class RMSprop(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(parameters, lr)
-        _check_fraction("alpha", alpha)
-        _check_positive("eps", eps)
-        self.alpha, self.eps = alpha, eps
+        self.alpha = _fraction("alpha", alpha)
+        self.eps = real_number("eps", eps, above=0.0)
         self.mean_squares = [0.0] * len(self.parameters)
 
     def step(self) -> None:
@@ -96,10 +103,10 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(parameters, lr)
-        _check_fraction("betas[0]", betas[0])
-        _check_fraction("betas[1]", betas[1])
-        _check_positive("eps", eps)
-        self.betas, self.eps = betas, eps
+        if isinstance(betas, str) or not isinstance(betas, Sequence) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers (b1, b2), got {describe(betas)}")
+        self.betas = (_fraction("betas[0]", betas[0]), _fraction("betas[1]", betas[1]))
+        self.eps = real_number("eps", eps, above=0.0)
         self.steps = 0
         self.means = [0.0] * len(self.parameters)
         self.mean_squares = [0.0] * len(self.parameters)
@@ -120,11 +127,6 @@ class Adam(Optimizer):
             parameter.data -= self.lr * step
 
 
-def _check_positive(name: str, number: float) -> None:
-    if not number > 0:
-        raise ValueError(f"{name} must be positive, got {number!r}")
-
-
-def _check_fraction(name: str, number: float) -> None:
-    if not 0 <= number < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {number!r}")
+def _fraction(name: str, number: float) -> float:
+    """A decay rate: a number in [0, 1)."""
+    return real_number(name, number, at_least=0.0, below=1.0)
