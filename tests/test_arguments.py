@@ -24,7 +24,12 @@ from tinygrad_edu.nn import MLP, Layer, Neuron
 from tinygrad_edu.optim import SGD, Adam, RMSprop
 from tinygrad_edu.trace import explain_gradient, trace_backward
 from tinygrad_edu.train import accuracy, evaluate, fit, predict
-from tinygrad_edu.tutorial import HandDerivedNetwork, initial_parameters, tutorial_network
+from tinygrad_edu.tutorial import (
+    HandDerivedNetwork,
+    initial_parameters,
+    tutorial_loss,
+    tutorial_network,
+)
 from tinygrad_edu.viz import (
     draw_graph,
     find_value,
@@ -69,6 +74,7 @@ BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
     ("optimizer=3", lambda: fit(NET, X, Y, optimizer=3), TypeError, "optimizer must be an"),
     ("print_every=0", lambda: fit(NET, X, Y, print_every=0), ValueError, "print_every must be"),
     ("y a column", lambda: fit(NET, X, Y.reshape(-1, 1)), ValueError, r"y must be one number"),
+    ("stream=3", lambda: fit(NET, X, Y, print_every=1, stream=3), TypeError, "stream must be"),
     ("y as text", lambda: evaluate(NET, X, "1010"), TypeError, "y must be a sequence"),
     ("X 1-D", lambda: predict(NET, np.zeros(4)), ValueError, r"X must be one row per sample"),
     ("X a number", lambda: predict(NET, 3.0), TypeError, "X must be a sequence of samples"),
@@ -121,6 +127,7 @@ BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
     ("lengths", lambda: HandDerivedNetwork(seed=0).loss(X, Y[:3]), ValueError, "4 samples but 3"),
     ("y a column", lambda: HandDerivedNetwork(0).train(X, Y.reshape(-1, 1)), ValueError, "1-D"),
     ("a sample", lambda: HandDerivedNetwork(seed=0).feedforward(3.0), ValueError, "two numbers"),
+    ("person=3", lambda: tutorial_loss(3), TypeError, "person must be a Person"),
     # gradients as functions, gradient checks
     ("f=3", lambda: gradcheck(3, [1.0]), TypeError, "f must be a function, got int"),
     ("inputs=3", lambda: numerical_grad(lambda x: x, 3.0), TypeError, "inputs must be a sequence"),

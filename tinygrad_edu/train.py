@@ -93,6 +93,8 @@ def fit(
     print_every = None if print_every is None else whole_number("print_every", print_every, 1)
     if callback is not None:
         function("callback", callback)
+    if stream is not None and not callable(getattr(stream, "write", None)):
+        raise TypeError(f"stream must be a text file, such as sys.stdout, got {describe(stream)}")
     optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     output = stream if stream is not None else sys.stdout
     generator = random_generator("seed", seed)

@@ -174,6 +174,8 @@ def tutorial_loss(
     """The loss L = (y_true - y_pred)**2 of the tutorial's network on one person (Alice
     by default), labelled "L", with the network. The parameters are ``params``, else a
     random start from ``seed``, else the worked example's (``WORKED_EXAMPLE``)."""
+    if not isinstance(person, Person):
+        raise TypeError(f"person must be a Person (from tinygrad_edu.data), got {describe(person)}")
     if person.gender is None:
         raise ValueError(f"{person.name} has no known gender to compare the prediction with")
     if params is None and seed is None:
