@@ -3,6 +3,7 @@ exactly with backward, on the tutorial's worked example and on random graphs."""
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 
@@ -254,11 +255,17 @@ def test_explaining_a_long_chain_takes_time_linear_in_its_length() -> None:
     # (a quadratic walk takes ten times as long, even at these lengths).
     def seconds(steps: int) -> float:
         y, x = chain(steps)
-        start = time.process_time()
-        explanation = explain_gradient(y, x, max_nodes=steps + 1)
-        elapsed = time.process_time() - start
+        best = math.inf
+        gc.disable()  # a collection of the rest of the test run's heap is not the walk
+        try:
+            for _ in range(2):
+                start = time.process_time()
+                explanation = explain_gradient(y, x, max_nodes=steps + 1)
+                best = min(best, time.process_time() - start)
+        finally:
+            gc.enable()
         assert abs(explanation.total) == 1.0 and len(explanation.paths[0].factors) == steps
-        return elapsed
+        return best
 
     assert seconds(40_000) < 7 * seconds(10_000)
 
