@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +54,47 @@ def test_the_tinygrad_edu_script_is_declared() -> None:
 
     scripts = {entry.name: entry.value for entry in entry_points(group="console_scripts")}
     assert scripts.get("tinygrad-edu") == "tinygrad_edu.cli:main"
+
+
+BAD_GRAPH_COMMANDS = {
+    "text into a .png": ["graph", "--format", "text", "--output", "picture.png"],
+    "a fractional power of -1": ["graph", "a ** b", "a=-1", "b=0.5"],
+    "a division by zero": ["graph", "1 / a", "a=0"],
+    "brackets nested 5,000 deep": ["graph", "(" * 5000 + "a" + ")" * 5000, "a=1"],
+    "a 5,000-digit constant": ["graph", "a * " + "9" * 5000, "a=1"],
+    "a graph too big to show": ["graph", " + ".join(["a"] * 600), "a=1"],
+    "a tree too deep to indent": ["graph", "tanh(" * 120 + "a" + ")" * 120, "a=1", "--format=tree"],
+    "an unknown label": ["graph", "--highlight", "w9"],
+    "a folder that is not there": ["graph", "--output", "no/such/folder/graph.txt"],
+}
+
+
+@pytest.mark.parametrize("argv", BAD_GRAPH_COMMANDS.values(), ids=BAD_GRAPH_COMMANDS.keys())
+def test_each_bad_graph_command_exits_2_with_one_readable_line(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" or "=" in captured.out  # nothing, or the explanation asked for
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tinygrad-edu graph: "), captured.err
+    assert not list(tmp_path.iterdir())  # and no file written
+
+
+def test_the_output_files_suffix_picks_the_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dot = tmp_path / "graph.dot"
+    assert main(["graph", "--output", str(dot)]) == 0
+    assert dot.read_text().startswith("digraph")
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot program is not installed")
+    png = tmp_path / "picture.png"
+    assert main(["graph", "--output", str(png)]) == 0  # a PNG, not text in a .png
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["graph", "--format", "png", "--output", str(png)]) == 0
+

@@ -6,11 +6,16 @@ from __future__ import annotations
 import gc
 import math
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tinygrad_edu import Value, is_grad_enabled, no_grad, topological_order
+from tinygrad_edu import Value, gradient_graph, is_grad_enabled, no_grad, topological_order
+from tinygrad_edu.engine import LOCAL_GRAD_RULES, MASKED
 
 # ---------------------------------------------------------------------- the graph
 
@@ -384,3 +389,149 @@ def test_clamp_passes_gradient_only_inside_its_bounds() -> None:
     assert grads == [0.0, 1.0, 1.0, 1.0, 0.0]
     with pytest.raises(ValueError, match="low <= high"):
         Value(0.0).clamp(1.0, 0.0)
+
+
+# ---------------------------------------------------------------------- NaN, inf and masks
+# PyTorch (float64) is the reference: every op lets NaN through, and where PyTorch
+# masks a gradient (relu below 0, clamp outside its bounds, x**0) no gradient passes,
+# not even 0 * inf = nan; every other zero derivative multiplies, as in PyTorch.
+
+NAN, INF = math.nan, math.inf
+
+# name: (our op on a Value, PyTorch's op on a tensor)
+OPS_AND_TORCH: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "neg": (lambda v: -v, lambda t: -t),
+    "exp": (lambda v: v.exp(), lambda t: t.exp()),
+    "log": (lambda v: v.log(), lambda t: t.log()),
+    "tanh": (lambda v: v.tanh(), lambda t: t.tanh()),
+    "sigmoid": (lambda v: v.sigmoid(), lambda t: t.sigmoid()),
+    "relu": (lambda v: v.relu(), lambda t: t.relu()),
+    "leaky_relu": (
+        lambda v: v.leaky_relu(),
+        lambda t: __import__("torch").nn.functional.leaky_relu(t, 0.01),
+    ),
+    "softplus": (lambda v: v.softplus(), lambda t: __import__("torch").nn.functional.softplus(t)),
+    "sqrt": (lambda v: v.sqrt(), lambda t: t.sqrt()),
+    "abs": (lambda v: abs(v), lambda t: t.abs()),
+    "clamp": (lambda v: v.clamp(0.0, 1.0), lambda t: t.clamp(0.0, 1.0)),
+    "x**0": (lambda v: v**0, lambda t: t**0),
+    "x**2": (lambda v: v**2, lambda t: t**2),
+    "x**3": (lambda v: v**3, lambda t: t**3),
+    "x**0.5": (lambda v: v**0.5, lambda t: t**0.5),
+    "2**x": (lambda v: 2**v, lambda t: 2**t),
+    "x*0": (lambda v: v * 0.0, lambda t: t * 0.0),
+    "x+1": (lambda v: v + 1.0, lambda t: t + 1.0),
+    "1-x": (lambda v: 1.0 - v, lambda t: 1.0 - t),
+    "2/x": (lambda v: 2.0 / v, lambda t: 2.0 / t),
+}
+POINTS = (NAN, -INF, -1.0, 0.0, 0.5, 2.0, INF)
+UPSTREAMS = (1.0, INF, NAN)
+
+
+def same(a: float, b: float) -> bool:
+    """Equal, or both NaN, or within rounding (softplus and 2**x round differently)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 1e-12 * abs(b)
+
+
+def ours(op: Callable[[Any], Any], x: float, upstream: float) -> tuple[float, float] | None:
+    """op(x) and d(upstream * op(x))/dx by our engine; None where we refuse x."""
+    leaf = Value(x)
+    try:
+        out = op(leaf)
+    except (ValueError, ZeroDivisionError):  # outside the op's domain: refused, not NaN
+        return None
+    (out * Value(upstream)).backward()  # the gradient arriving at out is upstream
+    return out.data, leaf.grad
+
+
+@pytest.mark.parametrize("name", sorted(OPS_AND_TORCH))
+def test_every_op_gives_pytorchs_numbers_at_nan_inf_and_kinks(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    op, torch_op = OPS_AND_TORCH[name]
+    for x in POINTS:
+        for upstream in UPSTREAMS:
+            mine = ours(op, x, upstream)
+            if mine is None:
+                continue
+            t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+            y = torch_op(t)
+            y.backward(torch.tensor(upstream, dtype=torch.float64))
+            theirs = (y.item(), t.grad.item())
+            assert same(mine[0], theirs[0]), (x, upstream, mine, theirs)
+            assert same(mine[1], theirs[1]), (x, upstream, mine, theirs)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "abs", "clamp", "softplus", "sigmoid"])
+def test_nan_is_never_turned_into_a_number(name: str) -> None:
+    out = OPS_AND_TORCH[name][0](Value(NAN))
+    assert math.isnan(out.data)
+
+
+def test_masked_gradients_stay_zero_under_an_infinite_gradient() -> None:
+    # sqrt'(0) is inf; relu, clamp and x**0 pass nothing back, as in PyTorch.
+    for masking in (lambda v: v.relu(), lambda v: v.clamp(0.0, 1.0), lambda v: v**0 - 1.0):
+        x = Value(-1.0)
+        masking(x).sqrt().backward()
+        assert x.grad == 0.0
+    # A zero that is a product, d(a * b)/da at b = 0, multiplies: 0 * inf is NaN there.
+    a, b = Value(1.0), Value(0.0)
+    (a * b).sqrt().backward()
+    assert math.isnan(a.grad)
+
+
+def test_every_chain_rule_agrees_on_masked_edges() -> None:
+    from tinygrad_edu.forward import jvp
+    from tinygrad_edu.trace import explain_gradient, trace_backward
+
+    def f(x: Any) -> Any:
+        return x.relu().sqrt() * 3.0
+
+    x = Value(-1.0, label="x")
+    y = f(x)
+    [graph_grad] = gradient_graph(y, [x])
+    explanation = explain_gradient(y, x)
+    trace_backward(y)
+    assert x.grad == 0.0 and graph_grad.data == 0.0
+    assert explanation.total == 0.0 and explanation.paths[0].product == 0.0
+    assert jvp(f, [-1.0], [1.0]) == (0.0, 0.0)
+
+
+def local_grads_by_the_table(out: Value) -> tuple[float, ...]:
+    return tuple(LOCAL_GRAD_RULES[out.op](*(node.data for node in out.inputs), out.data))
+
+
+@pytest.mark.parametrize("name", sorted(OPS_AND_TORCH))
+@given(x=st.floats(allow_nan=True, allow_infinity=True))
+def test_every_op_records_the_local_derivatives_of_the_table(name: str, x: float) -> None:
+    # +, -, * and relu write their derivatives inline, for speed: they must agree.
+    try:
+        out = OPS_AND_TORCH[name][0](Value(x))
+    except (ValueError, ZeroDivisionError):
+        return
+    for recorded, table in zip(out.local_grads, local_grads_by_the_table(out), strict=True):
+        assert (recorded is MASKED) == (table is MASKED)
+        assert same(recorded, table)
+
+
+@given(a=st.floats(), b=st.floats())
+def test_binary_ops_record_the_local_derivatives_of_the_table(a: float, b: float) -> None:
+    for out in (Value(a) + Value(b), Value(a) - Value(b), Value(a) * Value(b)):
+        assert all(map(same, out.local_grads, local_grads_by_the_table(out)))
+
+
+def test_a_graph_walk_refuses_what_is_not_a_value() -> None:
+    with pytest.raises(TypeError, match="expects root to be a Value, got int 3"):
+        topological_order(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expects output to be a Value"):
+        gradient_graph(2.0, [])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"expects inputs\[0\] to be a Value"):
+        gradient_graph(Value(1.0), [1.0])  # type: ignore[list-item]
+
+
+def test_clamp_names_a_bad_bound() -> None:
+    with pytest.raises(TypeError, match="clamp\\(\\) expects low to be a real number, got str"):
+        Value(0.5).clamp("0", 1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="clamp\\(\\) needs a number for high, got nan"):
+        Value(0.5).clamp(0, NAN)

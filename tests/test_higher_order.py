@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,36 @@ def test_bad_arguments_to_grad() -> None:
         grad(lambda a: "a")(1.0)  # type: ignore[arg-type,return-value]
     with pytest.raises(ValueError, match="2 primals but 1 tangents"):
         jvp(lambda a, b: a * b, [1.0, 2.0], [1.0])
+
+
+def test_grad_and_jvp_in_one_thread_are_not_nested_in_another() -> None:
+    # While one thread is inside grad(f) and jvp(g), another's grad returns a float
+    # (not a Value, as a nested grad would) and its jvp is not "nested forward mode".
+    inside, done = threading.Event(), threading.Event()
+
+    def waiting(x: Any) -> Any:
+        inside.set()
+        done.wait(5)
+        return x * x
+
+    threads = [
+        threading.Thread(target=lambda: grad(waiting)(3.0)),
+        threading.Thread(target=lambda: jvp(waiting, [3.0], [1.0])),
+    ]
+    results: list[Any] = []
+    for thread in threads:
+        inside.clear()
+        thread.start()
+        inside.wait(5)
+        try:
+            results.append(grad(lambda x: x**3)(2.0))
+            results.append(jvp(lambda x: x * x, [3.0], [1.0]))
+        finally:
+            done.set()
+            thread.join(10)
+            done.clear()
+    assert results == [12.0, (9.0, 6.0), 12.0, (9.0, 6.0)]
+    assert all(type(result) is not Value for result in results)
 
 
 # ---------------------------------------------------------------------- forward mode

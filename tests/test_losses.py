@@ -90,3 +90,13 @@ def test_mismatched_empty_or_wrong_labels_are_errors() -> None:
         mse_loss(True, 1.0)
     with pytest.raises(ValueError, match=r"targets between 0 and 1, got 2\.0"):
         binary_cross_entropy([2.0], [0.5])
+
+
+@pytest.mark.parametrize("prediction", [-0.5, 1.5, math.nan, -math.inf])
+def test_binary_cross_entropy_refuses_predictions_that_are_not_probabilities(
+    prediction: float,
+) -> None:
+    # The clamp to [1e-7, 1 - 1e-7] would give such a prediction gradient 0: training
+    # would stall without a word. PyTorch refuses them too.
+    with pytest.raises(ValueError, match="predicted probabilities between 0 and 1"):
+        binary_cross_entropy([1.0, 0.0], [Value(0.5), Value(prediction)])

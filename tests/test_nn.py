@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +91,7 @@ def test_bad_construction_arguments_are_named() -> None:
         Neuron(2, activation="swish")
     with pytest.raises(ValueError, match="needs 2 weights, got 3"):
         Neuron(2, weights=[1, 2, 3])
-    with pytest.raises(ValueError, match="nin must be a positive whole number"):
+    with pytest.raises(ValueError, match="nin must be a whole number >= 1, got 0"):
         MLP(0, [1])
     with pytest.raises(ValueError, match="at least one layer"):
         MLP(2, [])
@@ -190,3 +191,82 @@ def test_a_non_finite_parameter_is_not_saved(tmp_path: Path) -> None:
     model.bias.data = float("nan")
     with pytest.raises(ValueError, match="non-finite parameters: bias"):
         model.save(tmp_path / "nan.json")
+
+
+def _model_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "model.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_hostile_json_is_a_model_file_error_not_a_crash(tmp_path: Path) -> None:
+    good = json.dumps(
+        {"format": "tinygrad_edu.module", "version": 1, "parameters": {"w0": 1.0, "bias": 0.0}}
+    )[:-1]
+    hostile = {
+        "brackets nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+        "a 5,000-digit number": good + ', "architecture": {"type": "Neuron", "nin": '
+        + "9" * 5000
+        + ', "activation": "linear"}}',
+        "a 5,000-digit parameter": good.replace("1.0", "1" * 5000) + ', "architecture": {}}',
+        "an unknown key": good
+        + ', "architecture": {"type": "Neuron", "nin": 1, "activation": "relu", "seed": 1}}',
+    }
+    for problem, text in hostile.items():
+        with pytest.raises(ModelFileError):
+            load_module(_model_file(tmp_path, text))
+        assert problem
+
+
+def test_a_small_file_cannot_make_load_module_build_a_big_model(tmp_path: Path) -> None:
+    # 300 inputs and two layers of 300: 180,600 parameters described in 200 bytes.
+    architecture = {
+        "type": "MLP",
+        "nin": 300,
+        "nouts": [300, 300],
+        "activation": "relu",
+        "output_activation": "linear",
+    }
+    document = {"format": "tinygrad_edu.module", "version": 1, "architecture": architecture}
+    path = _model_file(tmp_path, json.dumps({**document, "parameters": {"w0": 1.0}}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match="180,600 parameters, but the file holds 1"):
+            load_module(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # bytes: the model was never built
+    huge = {**architecture, "nin": 10**40}
+    with pytest.raises(ModelFileError, match="more than 1,000,000 parameters"):
+        load_module(
+            _model_file(
+                tmp_path, json.dumps({**document, "architecture": huge, "parameters": {}})
+            )
+        )
+
+
+class CountingName(str):
+    """A parameter name that counts how often it is compared with another."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountingName.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_loading_compares_each_parameter_name_a_few_times_not_with_every_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checking each stored name against a list of the model's names made loading take
+    # time quadratic in the parameter count (a 94,000-parameter MLP: 100 s).
+    model = MLP(4, [40, 40, 1], seed=0)
+    path = tmp_path / "model.json"
+    model.save(path)
+    named = [(CountingName(name), value) for name, value in model.named_parameters()]
+    monkeypatch.setattr(model, "named_parameters", lambda: named)
+    model.load(path)
+    assert CountingName.comparisons <= 3 * len(named)

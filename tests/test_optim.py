@@ -65,9 +65,9 @@ def test_zero_grad_and_bad_arguments() -> None:
     w = _parameter(1.0, 5.0)
     SGD([w]).zero_grad()
     assert w.grad == 0.0
-    with pytest.raises(ValueError, match="lr must be positive"):
+    with pytest.raises(ValueError, match=r"lr must be a finite number > 0\.0, got 0\.0"):
         SGD([w], lr=0.0)
-    with pytest.raises(ValueError, match="momentum must be in"):
+    with pytest.raises(ValueError, match=r"momentum must be a finite number >= 0\.0 and < 1\.0"):
         SGD([w], momentum=1.5)
     with pytest.raises(ValueError, match="no parameters"):
         Adam([])

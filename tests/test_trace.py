@@ -3,7 +3,9 @@ exactly with backward, on the tutorial's worked example and on random graphs."""
 
 from __future__ import annotations
 
+import gc
 import math
+import time
 
 import pytest
 from hypothesis import assume, given
@@ -214,3 +216,68 @@ def test_names_that_are_not_one_word_are_put_in_parentheses() -> None:
     loss = w * 3
     loss.label = "my loss"
     assert str(explain_gradient(loss, w)).startswith("d(my loss)/d(weight 1) = (3) = 3")
+
+
+def test_max_paths_zero_lists_none_and_says_so_and_negative_is_refused() -> None:
+    w = Value(1.0, label="w")
+    loss = w * 3.0
+    loss.label = "L"
+    explanation = explain_gradient(loss, w, max_paths=0)
+    assert explanation.path_count == 1 and explanation.paths == ()
+    assert "more than 0 paths" in str(explanation) and "does not depend" not in str(explanation)
+    with pytest.raises(ValueError, match="max_paths must be a whole number >= 0, got -1"):
+        explain_gradient(loss, w, max_paths=-1)
+
+
+def test_explaining_a_big_graph_is_refused_unless_asked() -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(300):
+        y = y * 1.0
+    with pytest.raises(GraphTooLargeError, match="601 Values"):
+        explain_gradient(y, x)
+    assert explain_gradient(y, x, max_nodes=601).total == 1.0
+
+
+def chain(steps: int) -> tuple[Value, Value]:
+    """y = -(-(...(-x))), every step labelled, so that each one is a factor."""
+    x = Value(1.0, label="x")
+    y = x
+    for step in range(steps):
+        y = -y
+        y.label = f"y{step}"
+    return y, x
+
+
+def test_explaining_a_long_chain_takes_time_linear_in_its_length() -> None:
+    # Copying the path walked so far at every step made this quadratic: a chain of
+    # 80,000 ops took 10 s. Four times the length must take about four times as long
+    # (a quadratic walk takes ten times as long, even at these lengths).
+    def seconds(steps: int) -> float:
+        y, x = chain(steps)
+        best = math.inf
+        gc.disable()  # a collection of the rest of the test run's heap is not the walk
+        try:
+            for _ in range(2):
+                start = time.process_time()
+                explanation = explain_gradient(y, x, max_nodes=steps + 1)
+                best = min(best, time.process_time() - start)
+        finally:
+            gc.enable()
+        assert abs(explanation.total) == 1.0 and len(explanation.paths[0].factors) == steps
+        return best
+
+    assert seconds(40_000) < 7 * seconds(10_000)
+
+
+def test_a_masked_edge_makes_a_paths_product_zero_even_next_to_inf() -> None:
+    x = Value(-1.0, label="x")
+    r = x.relu()
+    r.label = "r"  # dL/dr is inf (sqrt at 0), dr/dx is a mask: the product is 0
+    loss = r.sqrt()
+    loss.label = "L"
+    loss.backward()
+    explanation = explain_gradient(loss, x)
+    assert explanation.total == x.grad == 0.0
+    assert explanation.paths[0].product == 0.0
+    assert str(explanation).endswith("= 0")

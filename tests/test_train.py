@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import threading
+from typing import Any
 
 import pytest
 
 from tinygrad_edu.data import people, xor
-from tinygrad_edu.losses import binary_cross_entropy_with_logits
+from tinygrad_edu.losses import binary_cross_entropy_with_logits, mse_loss
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD, Adam
-from tinygrad_edu.train import accuracy, evaluate, fit
+from tinygrad_edu.train import accuracy, collector_paused, evaluate, fit
 from tinygrad_edu.tutorial import HandDerivedNetwork, tutorial_network
 
 
@@ -75,3 +78,49 @@ def test_fit_rejects_mismatched_data_and_bad_batches() -> None:
         fit(tutorial_network(seed=0), X, y, batch_size=0)
     with pytest.raises(ValueError, match="one output"):
         fit(MLP(2, [2], seed=0), X, y, epochs=1)
+
+
+def test_fit_pauses_the_cycle_collector_for_each_batch_and_restores_it() -> None:
+    X, y = people()
+    enabled_in_loss: list[bool] = []
+
+    def recording_loss(targets: Any, predictions: Any) -> Any:
+        enabled_in_loss.append(gc.isenabled())
+        return mse_loss(targets, predictions)
+
+    fit(tutorial_network(seed=0), X, y, loss=recording_loss, epochs=2)
+    assert enabled_in_loss[:4] == [False] * 4  # the four batches of epoch 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        fit(tutorial_network(seed=0), X, y, epochs=1)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+
+
+def test_pauses_of_the_collector_overlapping_in_threads_leave_it_on() -> None:
+    # a pauses, then b; a ends first, then b: the collector is back on only after b.
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with collector_paused():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def second() -> None:
+        a_in.wait(5)
+        with collector_paused():
+            b_in.set()
+            a_out.wait(5)
+            seen["b, after a ended"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == {"b, after a ended": False}
+    assert gc.isenabled()

@@ -25,6 +25,7 @@ from tinygrad_edu.viz import (
     HIGHLIGHT_COLOUR,
     ComputationGraph,
     GraphTooLargeError,
+    GraphvizError,
     GraphvizNotFoundError,
     draw_graph,
     escape_html_label,
@@ -412,6 +413,36 @@ def test_find_value_by_label_names_the_labels_there_are() -> None:
     a = Value(1.0, label="a")
     with pytest.raises(ValueError, match="2 Values are labelled 'a'"):
         find_value(a + Value(2.0, label="a"), "a")
+
+
+def test_a_tree_deeper_than_max_depth_is_refused_so_its_text_stays_linear() -> None:
+    # Each line is indented by its depth: a chain n deep would print n**2 characters.
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(150):
+        y = y.tanh()
+    with pytest.raises(GraphTooLargeError, match="150 ops deep, more than max_depth=100"):
+        graph_tree(y)
+    lines = graph_tree(y, max_depth=150).splitlines()
+    assert len(lines) == 151 and max(len(line) for line in lines) < 3 * 150 + 60
+
+
+@needs_dot
+def test_a_label_too_long_for_graphviz_is_drawn_cut_short() -> None:
+    # Graphviz refuses an HTML-like label over 16,384 bytes.
+    a = Value(2.0, label="&" * 20_000)
+    svg = draw_graph(a * 3.0).pipe(format="svg").decode()
+    assert "&amp;" * 199 + "\u2026" in svg and "&amp;" * 200 not in svg
+
+
+def test_a_failure_of_dot_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_pipe(*args: object, **kwargs: object) -> bytes:
+        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: syntax error\nmore\n")
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", failing_pipe)
+    with pytest.raises(GraphvizError) as caught:
+        draw_graph(Value(1.0)).pipe(format="svg")
+    assert str(caught.value) == "Graphviz's dot could not draw this graph: Error: syntax error"
 
 
 # ---------------------------------------------------------------------- the graph command

@@ -26,6 +26,7 @@ from tinygrad_edu.trace import explain_gradient, trace_backward
 from tinygrad_edu.train import fit, predict
 from tinygrad_edu.tutorial import HandDerivedNetwork, tutorial_loss, tutorial_network
 from tinygrad_edu.viz import (
+    GraphvizError,
     GraphvizNotFoundError,
     find_value,
     graph_table,
@@ -130,6 +131,17 @@ that starts with "-" goes after "--": tinygrad-edu graph -- "-a*b" a=1 b=2.
 """
 
 GRAPH_FORMATS = ("text", "tree", "trace", "dot", "svg", "png", "pdf", "html")
+PICTURE_FORMATS = ("svg", "png", "pdf", "html")
+SUFFIX_FORMATS = {
+    ".svg": "svg",
+    ".png": "png",
+    ".pdf": "pdf",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".html": "html",
+    ".htm": "html",
+}
+"""The format an --output file's suffix asks for, when --format is not given."""
 
 
 def _add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -149,7 +161,10 @@ def _add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "(these need Graphviz's dot program)",
     )
     graph.add_argument(
-        "-o", "--output", help="file to write (pictures and pages default to graph.FORMAT)"
+        "-o",
+        "--output",
+        help="file to write (pictures and pages default to graph.FORMAT); without "
+        "--format, its suffix (.svg, .png, .pdf, .dot, .html) picks the format",
     )
     graph.add_argument("--explain", metavar="LABEL", help="explain d(output)/d(LABEL)")
     graph.add_argument("--highlight", metavar="LABEL", help="draw the paths from LABEL in red")
@@ -176,18 +191,18 @@ def run_graph(args: argparse.Namespace) -> int:
         else:
             root = build_expression(args.formula, parse_assignments(args.values))
             root.label = root.label or args.formula.strip()  # name the output by its formula
+        format = _output_format(args.format, args.output)
         trace = trace_backward(root)
         if args.explain:
             print(explain_gradient(root, find_value(root, args.explain)))
-        if args.format is None and args.explain:
+        if args.format is None and args.output is None and args.explain:
             return 0
-        format = args.format or "text"
         options = {
             "rankdir": args.rankdir,
             "show_local_grads": args.local_grads,
             "highlight": find_value(root, args.highlight) if args.highlight else None,
         }
-        if format in ("svg", "png", "pdf", "html"):
+        if format in PICTURE_FORMATS:
             path = render_graph(root, args.output or f"graph.{format}", format, **options)
             print(f"wrote {path}")
             return 0
@@ -203,7 +218,7 @@ def run_graph(args: argparse.Namespace) -> int:
         else:
             Path(args.output).write_text(text + "\n", encoding="utf-8")
             print(f"wrote {args.output}")
-    except GraphvizNotFoundError as error:
+    except (GraphvizNotFoundError, GraphvizError) as error:
         print(f"tinygrad-edu graph: {error}", file=sys.stderr)
         return 1
     except (ValueError, ZeroDivisionError, OSError) as error:
@@ -260,6 +275,20 @@ def _port(text: str) -> int:
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text}")
     return number
+
+
+def _output_format(format: str | None, output: str | None) -> str:
+    """The format to write: --format, else the one --output's suffix names, else text.
+    A picture suffix with a text format is refused: text in a .png is no picture."""
+    wanted = SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None
+    if format is None:
+        return wanted or "text"
+    if wanted is not None and wanted != format:
+        raise ValueError(
+            f"--output {output} asks for {wanted}, but --format is {format}: "
+            f"use --format {wanted}, or another file name"
+        )
+    return format
 
 
 def _verdict(probability_female: float) -> str:

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.checks import random_generator, real_number, whole_number
+
 Dataset = tuple["np.ndarray[Any, np.dtype[np.float64]]", "np.ndarray[Any, np.dtype[np.float64]]"]
 """``(X, y)``: an (n, 2) array of points and an (n,) array of 0/1 labels."""
 
@@ -79,8 +81,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
 
 def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
     """A ring of radius 1 (label 0) around a ring of radius ``factor`` (label 1)."""
-    if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+    factor = real_number("factor", factor, above=0.0, below=1.0)
     generator = _generator(n, noise, seed)
     outer = n // 2
     angles = generator.uniform(0, 2 * np.pi, n)
@@ -95,9 +96,10 @@ def spirals(
 ) -> Dataset:
     """``classes`` spirals winding around each other, one per label 0, 1, ...: hard for
     small networks. Spiral k starts at angle 2*pi*k/classes."""
-    if isinstance(classes, bool) or not isinstance(classes, int) or not 2 <= classes <= n:
-        raise ValueError(f"classes must be a whole number from 2 to n={n}, got {classes!r}")
+    turns = real_number("turns", turns, above=0.0)
     generator = _generator(n, noise, seed)
+    if whole_number("classes", classes, minimum=2) > n:
+        raise ValueError(f"classes must be at most n={n}, got {classes!r}")
     sizes = [n // classes] * (classes - 1)
     sizes.append(n - sum(sizes))
     labels = np.repeat(np.arange(classes, dtype=np.float64), sizes)
@@ -113,8 +115,7 @@ def gaussians(n: int = 200, noise: float = 0.1, spread: float = 0.35, seed: int 
     Each cloud is normal with standard deviation ``spread``; ``noise`` adds more, as in
     the other sets, until the clouds overlap. A straight line separates them.
     """
-    if not spread >= 0:
-        raise ValueError(f"spread must be >= 0, got {spread!r}")
+    spread = real_number("spread", spread, at_least=0.0)
     generator = _generator(n, noise, seed)
     first = n // 2
     labels = (np.arange(n) >= first).astype(np.float64)
@@ -125,11 +126,10 @@ def gaussians(n: int = 200, noise: float = 0.1, spread: float = 0.35, seed: int 
 
 
 def _generator(n: int, noise: float, seed: int) -> np.random.Generator:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be a whole number of points >= 2, got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
-    return np.random.default_rng(seed)
+    """The seeded generator, once the arguments every set takes are checked."""
+    whole_number("n", n, minimum=2)
+    real_number("noise", noise, at_least=0.0)
+    return random_generator("seed", seed)
 
 
 def _shuffled(

@@ -51,8 +51,14 @@ class ExpressionError(ValueError):
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
     """``["a=2", "b=-3"]`` -> ``{"a": 2.0, "b": -3.0}``: the values of a formula's names."""
+    if isinstance(assignments, str) or not isinstance(assignments, Sequence):
+        kind = type(assignments).__name__
+        raise TypeError(f"assignments must be a list of 'name=number' texts, got {kind}")
     values: dict[str, float] = {}
     for assignment in assignments:
+        if not isinstance(assignment, str):
+            kind = type(assignment).__name__
+            raise TypeError(f"each assignment must be a text like 'a=2', got {kind}")
         name, equals, number = (part.strip() for part in assignment.partition("="))
         if not equals:
             raise ExpressionError(f"{assignment!r} should look like name=number, e.g. a=2")
@@ -73,6 +79,10 @@ def build_expression(text: str, values: Mapping[str, float]) -> Value:
     >>> build_expression("tanh(a*b + c)", {"a": 2, "b": -3, "c": 10}).data
     0.999329299739067
     """
+    if not isinstance(text, str):
+        raise TypeError(f"a formula is a text like 'tanh(a*b + c)', got {type(text).__name__}")
+    if not isinstance(values, Mapping) or not all(isinstance(name, str) for name in values):
+        raise TypeError(f"values must map names (str) to numbers, got {type(values).__name__}")
     tree = _parse(text)
     # Check the whole formula before building any of it, so that a forbidden piece is
     # reported as such even when another part would fail to compute.

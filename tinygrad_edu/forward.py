@@ -19,15 +19,24 @@ its primitives' JVP rules; PyTorch has ``torch.func.jvp`` and dual tensors in
 from __future__ import annotations
 
 import operator
+import threading
 from collections.abc import Callable, Sequence
 from typing import Union
 
-from tinygrad_edu.engine import Value, enable_grad
+from tinygrad_edu.checks import describe, function
+from tinygrad_edu.engine import Value, edge_contribution, enable_grad
 
 DualOperand = Union["Dual", int, float]
 
-# How many jvp calls are running f right now (nesting them is not supported).
-_depth = 0
+
+class _Running(threading.local):
+    """How many jvp calls this thread is running f in (nesting them is not supported).
+    Per thread, so that jvp in one thread does not look nested to another."""
+
+    depth = 0
+
+
+_running = _Running()
 
 
 class Dual:
@@ -138,17 +147,20 @@ def jvp(
     ``f`` takes one argument per primal and uses only the Value API (operators and
     methods such as ``.tanh()``), so the same f serves ``grad`` and ``jvp``.
     """
-    global _depth
+    function("f", f)
+    for name, numbers in (("primals", primals), ("tangents", tangents)):
+        if isinstance(numbers, (str, bytes)) or not isinstance(numbers, Sequence):
+            raise TypeError(f"jvp: {name} must be a sequence of numbers, got {describe(numbers)}")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    if _depth > 0:
+    if _running.depth > 0:
         # A Dual carries one tangent: an inner jvp's tangents would mix with the outer's.
         raise NotImplementedError("jvp inside jvp (nested forward mode) is not supported")
-    _depth += 1
+    _running.depth += 1
     try:
         output = f(*(Dual(primal, tangent) for primal, tangent in zip(primals, tangents)))
     finally:
-        _depth -= 1
+        _running.depth -= 1
     if isinstance(output, Dual):
         return output.primal, output.tangent
     # f did not depend on its inputs: a constant (Value() checks it is a number)
@@ -184,9 +196,10 @@ def _apply(operation: Callable[..., Value], *operands: DualOperand) -> Dual:
     tangent = 0.0
     for input, local_grad in zip(out.inputs, out.local_grads):
         for argument, operand in zip(arguments, operands):
-            # A zero tangent adds nothing, even where the local derivative is inf.
+            # A zero tangent adds nothing, even where the local derivative is inf; a
+            # MASKED local derivative passes nothing, as in backward.
             if input is argument and isinstance(operand, Dual) and operand.tangent != 0.0:
-                tangent += local_grad * operand.tangent
+                tangent += edge_contribution(local_grad, operand.tangent)
     return Dual(out.data, tangent)
 
 

@@ -17,11 +17,13 @@ the program; PyTorch differentiates a recorded graph, as we do, and nests with
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.checks import function
 from tinygrad_edu.engine import Value, enable_grad, gradient_graph
 from tinygrad_edu.tensor import Tensor, gradients
 
@@ -29,9 +31,16 @@ Scalar = float | Value
 Function = Callable[..., Value | float]
 ArgNums = int | Sequence[int]
 
-# How many grad-made functions are evaluating f right now. Inside one, a gradient
-# must stay a Value (with its graph), or the outer function could not differentiate it.
-_depth = 0
+
+class _Evaluating(threading.local):
+    """How many grad-made functions this thread is evaluating f in right now. Inside
+    one, a gradient must stay a Value (with its graph), or the outer function could
+    not differentiate it. Per thread: grad in one thread is not nested in another's."""
+
+    depth = 0
+
+
+_evaluating = _Evaluating()
 
 
 def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
@@ -42,15 +51,15 @@ def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any
     always, also adds to the ``.grad`` of any other Values f uses). Inside another
     grad-made function they are Values, so that one can differentiate them.
     """
-    indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    function("f", f)
+    indices = _argnum_indices(argnums)
 
     def value_and_gradient(*args: Any) -> tuple[Any, Any]:
-        global _depth
         _check_argnums(indices, len(args))
         if any(isinstance(arg, (Tensor, np.ndarray)) for arg in args):
             return _tensor_value_and_grad(f, args, indices, isinstance(argnums, int))
-        nested = _depth > 0 or any(isinstance(arg, Value) for arg in args)
-        _depth += 1
+        nested = _evaluating.depth > 0 or any(isinstance(arg, Value) for arg in args)
+        _evaluating.depth += 1
         try:
             with enable_grad():
                 # A Value argument gets a node of its own (+ 0.0), so that each
@@ -58,7 +67,7 @@ def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any
                 leaves = [arg + 0.0 if isinstance(arg, Value) else Value(arg) for arg in args]
                 output = output_value(f(*leaves))
         finally:
-            _depth -= 1
+            _evaluating.depth -= 1
         wrt = [leaves[index] for index in indices]
         gradients: list[Any]
         if nested:  # this gradient will be differentiated again: keep its graph
@@ -88,16 +97,17 @@ def _tensor_value_and_grad(
     f: Callable[..., Any], args: tuple[Any, ...], indices: tuple[int, ...], single: bool
 ) -> tuple[Any, Any]:
     """``value_and_grad`` for f of Tensors: the same rules, with ``tensor.gradients``."""
-    global _depth
-    nested = _depth > 0 or any(isinstance(arg, Tensor) and arg.requires_grad for arg in args)
-    _depth += 1
+    nested = _evaluating.depth > 0 or any(
+        isinstance(arg, Tensor) and arg.requires_grad for arg in args
+    )
+    _evaluating.depth += 1
     try:
         with enable_grad():
             # An argument with a graph gets a node of its own (* 1.0), as Values do above.
             leaves = [_tensor_leaf(arg) for arg in args]
             output = f(*leaves)
     finally:
-        _depth -= 1
+        _evaluating.depth -= 1
     if not isinstance(output, Tensor) or output.size != 1:
         shape = output.shape if isinstance(output, Tensor) else type(output).__name__
         raise TypeError(f"f must return a one-element Tensor to be differentiated, got {shape}")
@@ -116,6 +126,7 @@ def hessian(f: Function) -> Callable[..., list[list[float]]]:
     """A function returning the matrix of second derivatives d2f/dx_i dx_j at its
     (plain-number) arguments: the gradient's graph, then the gradient of each of its
     entries. No ``.grad`` is touched, not even of Values that f uses from outside."""
+    function("f", f)
 
     def second_derivatives(*args: float) -> list[list[float]]:
         leaves = [Value(arg) for arg in args]
@@ -137,6 +148,15 @@ def output_value(output: Value | float) -> Value:
     if isinstance(output, bool) or not isinstance(output, (int, float)):
         raise TypeError(f"f must return a Value or a number, got {type(output).__name__}")
     return Value(output)
+
+
+def _argnum_indices(argnums: ArgNums) -> tuple[int, ...]:
+    """argnums as a tuple of indices (checked against the arguments at each call)."""
+    if isinstance(argnums, int):
+        return (argnums,)
+    if isinstance(argnums, (str, bytes)) or not isinstance(argnums, Sequence):
+        raise TypeError(f"argnums must be an int or a sequence of ints, got {argnums!r}")
+    return tuple(argnums)
 
 
 def _check_argnums(indices: tuple[int, ...], count: int) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.checks import describe, function, real_number
 from tinygrad_edu.engine import Value, enable_grad, no_grad
 from tinygrad_edu.forward import forward_gradient
 from tinygrad_edu.functional import hessian, output_value
@@ -61,7 +62,7 @@ class GradcheckError(AssertionError):
 def numerical_grad(f: Function, inputs: Sequence[float | Value], eps: float = 1e-6) -> list[float]:
     """df/dx_i for each input by central differences: (f(x + eps e_i) - f(x - eps e_i)) / 2 eps."""
     _check_eps(eps)
-    point = [_number_of(x) for x in inputs]
+    point = _point(f, inputs)
     return [
         (_evaluate(f, _shifted(point, i, eps)) - _evaluate(f, _shifted(point, i, -eps))) / (2 * eps)
         for i in range(len(point))
@@ -70,7 +71,7 @@ def numerical_grad(f: Function, inputs: Sequence[float | Value], eps: float = 1e
 
 def analytic_grad(f: Function, inputs: Sequence[float | Value]) -> list[float]:
     """df/dx_i for each input by backpropagation through fresh leaf Values."""
-    leaves = [Value(_number_of(x), label=_label_of(x)) for x in inputs]
+    leaves = [Value(x, label=_label_of(input)) for x, input in zip(_point(f, inputs), inputs)]
     with enable_grad():  # so that it works inside a no_grad block too
         output = output_value(f(*leaves))
     output.backward()
@@ -96,6 +97,7 @@ def gradcheck(
     random upstream gradient drawn with ``seed``; the error names each input that
     disagrees, its worst element's index and both values.
     """
+    _check_tolerances(atol, rtol)
     if any(isinstance(x, (np.ndarray, Tensor)) for x in inputs):
         return _tensor_gradcheck(f, inputs, eps, atol, rtol, seed)
     numeric = numerical_grad(f, inputs, eps)
@@ -118,7 +120,8 @@ def gradgradcheck(
     Raises ``GradcheckError`` naming each d2f/dx_i dx_j that disagrees.
     """
     _check_eps(eps)
-    point = [_number_of(x) for x in inputs]
+    _check_tolerances(atol, rtol)
+    point = _point(f, inputs)
     analytic = hessian(f)(*point)
     names, analytic_flat, numeric_flat = [], [], []
     for i in range(len(point)):
@@ -140,7 +143,8 @@ def forward_reverse_check(
 
     Raises ``GradcheckError`` naming each input where they differ.
     """
-    point = [_number_of(x) for x in inputs]
+    _check_tolerances(atol, rtol)
+    point = _point(f, inputs)
     forward = forward_gradient(f, point)
     reverse = analytic_grad(f, inputs)
     names = [_input_name(index, x) for index, x in enumerate(inputs)]
@@ -156,8 +160,20 @@ def _shifted(point: list[float], index: int, step: float) -> list[float]:
 
 
 def _check_eps(eps: float) -> None:
-    if not eps > 0.0:
-        raise ValueError(f"eps must be a positive step, got {eps!r}")
+    real_number("eps", eps, above=0.0)
+
+
+def _check_tolerances(atol: float, rtol: float) -> None:
+    real_number("atol", atol, at_least=0.0)
+    real_number("rtol", rtol, at_least=0.0)
+
+
+def _point(f: Function, inputs: Sequence[float | Value]) -> list[float]:
+    """The numbers of ``inputs``, once f and inputs are checked."""
+    function("f", f)
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
+        raise TypeError(f"inputs must be a sequence of numbers or Values, got {describe(inputs)}")
+    return [_number_of(x) for x in inputs]
 
 
 def _compare(

@@ -12,6 +12,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from tinygrad_edu.checks import describe
 from tinygrad_edu.engine import Value
 
 Targets = Union[float, Value, Sequence[float | Value], "np.ndarray[Any, Any]"]
@@ -30,13 +31,22 @@ def binary_cross_entropy(y_true: Targets, y_pred: Targets) -> Value:
     """-1/n * sum(t log(p) + (1 - t) log(1 - p)) for targets t in [0, 1] and
     predicted probabilities p (e.g. sigmoid outputs).
 
-    p is first clamped to [1e-7, 1 - 1e-7], so a confident p of exactly 0 or 1 gives a
-    large finite loss instead of log(0) (PyTorch instead clamps log(p) at -100). Where
-    the prediction is clamped its gradient is 0: to train from the pre-sigmoid score,
-    ``binary_cross_entropy_with_logits`` is exact everywhere.
+    A prediction outside [0, 1] (or NaN) is refused with a ValueError, as in PyTorch: it
+    is no probability, and the clamp below would give it a gradient of 0, so training
+    would stall without a word. p is first clamped to [1e-7, 1 - 1e-7], so a confident
+    p of exactly 0 or 1 gives a large finite loss instead of log(0) (PyTorch instead
+    clamps log(p) at -100). Where the prediction is clamped its gradient is 0: to train
+    from the pre-sigmoid score, ``binary_cross_entropy_with_logits`` is exact everywhere.
     """
     pairs = _pairs(y_true, y_pred, "binary_cross_entropy")
     _check_probabilities(pairs, "binary_cross_entropy")
+    for index, (_, pred) in enumerate(pairs):
+        if not 0.0 <= pred.data <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy needs predicted probabilities between 0 and 1, got "
+                f"{pred.data!r} (prediction {index}); for raw scores use "
+                "binary_cross_entropy_with_logits"
+            )
     terms = []
     for true, pred in pairs:
         p = pred.clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
@@ -71,7 +81,7 @@ def _check_probabilities(pairs: list[tuple[Any, Value]], name: str) -> None:
 
 def _pairs(y_true: Targets, y_pred: Targets, name: str) -> list[tuple[Any, Value]]:
     """Targets and predictions (as Values) paired up, after checking they match in length."""
-    trues, preds = _as_list(y_true), _as_list(y_pred)
+    trues, preds = _as_list(y_true, name, "y_true"), _as_list(y_pred, name, "y_pred")
     if len(trues) != len(preds):
         raise ValueError(f"{name}: {len(trues)} targets but {len(preds)} predictions")
     if not trues:
@@ -79,14 +89,27 @@ def _pairs(y_true: Targets, y_pred: Targets, name: str) -> list[tuple[Any, Value
     return [(true, _as_value(pred)) for true, pred in zip(trues, preds)]
 
 
-def _as_list(items: Targets) -> list[Any]:
+def _as_list(items: Targets, name: str, argument: str) -> list[Any]:
+    """One number or Value, or a flat sequence or 1-D array of them, as a list."""
     if isinstance(items, (bool, np.bool_)):
         raise TypeError("targets and predictions must be numbers or Values, got bool")
     if isinstance(items, (Value, numbers.Real)):  # one sample (numpy scalars included)
         return [items]
-    if isinstance(items, np.ndarray):
-        return list(items.ravel())
-    return list(items)  # type: ignore[arg-type]  # a sequence: mypy cannot narrow Real
+    if isinstance(items, np.ndarray) and items.ndim > 1:
+        # (n, 1) targets against n predictions would pair up by accident of layout.
+        raise ValueError(f"{name}: {argument} must be 1-D, got an array of shape {items.shape}")
+    if isinstance(items, (str, bytes)) or not isinstance(items, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"{name}: {argument} must be a number, a Value or a sequence of them, "
+            f"got {describe(items)}"
+        )
+    listed = list(items)
+    for index, item in enumerate(listed):
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (Value, numbers.Real)):
+            raise TypeError(
+                f"{name}: {argument}[{index}] must be a number or a Value, got {describe(item)}"
+            )
+    return listed
 
 
 def _as_value(thing: float | Value) -> Value:

@@ -12,6 +12,7 @@ scalar node, which is slow but lets you see and check each one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -21,6 +22,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from tinygrad_edu.checks import Seed, describe, random_generator, real_number, whole_number
 from tinygrad_edu.engine import Value
 
 Activation = Callable[[Value], Value]
@@ -38,13 +40,20 @@ ACTIVATIONS: dict[str, Activation] = {
 Inputs = Union[Sequence[float | Value], "np.ndarray[Any, Any]"]
 """A sample: a sequence of numbers or Values, or a 1-D numpy array."""
 
-Seed = int | np.random.Generator | None
-"""An int for a reproducible random start, a numpy Generator to draw from, or None."""
-
 _LARGEST_FLOAT = sys.float_info.max
 
 FILE_FORMAT = "tinygrad_edu.module"
 FILE_VERSION = 1
+
+MAX_PARAMETERS = 1_000_000
+"""The most parameters ``load_module`` builds: a million Values take about 150 MB."""
+
+ARCHITECTURE_KEYS = {
+    "Neuron": ("type", "nin", "activation"),
+    "Layer": ("type", "nin", "nout", "activation"),
+    "MLP": ("type", "nin", "nouts", "activation", "output_activation"),
+}
+"""What ``architecture()`` holds for each kind of module, and all a model file may hold."""
 
 
 class ModelFileError(ValueError):
@@ -99,14 +108,18 @@ class Module:
         Raises ``ModelFileError`` and leaves the module untouched if the file is
         malformed, truncated, or describes another architecture.
         """
-        document = _read_model_file(path)
+        self._set_parameters(_read_model_file(path), path)
+
+    def _set_parameters(self, document: dict[str, Any], path: str | Path) -> None:
+        """Set every parameter from a read model file, once all of them are checked."""
         if document["architecture"] != self.architecture():
             raise ModelFileError(
                 f"{path} holds a model of architecture {document['architecture']}, "
                 f"not {self.architecture()}"
             )
-        values = _parameter_values(document, [name for name, _ in self.named_parameters()], path)
-        for (_, parameter), value in zip(self.named_parameters(), values):
+        named = self.named_parameters()
+        values = _parameter_values(document, [name for name, _ in named], path)
+        for (_, parameter), value in zip(named, values):
             parameter.data = value
 
     def _label_parameters(self) -> None:
@@ -131,16 +144,22 @@ class Neuron(Module):
         seed: Seed = None,
         label: str = "",
     ) -> None:
-        _check_size("nin", nin)
+        nin = whole_number("nin", nin, minimum=1)
         self.activation = _check_activation(activation)
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {describe(label)}")
         self.label = label
-        start = np.random.default_rng(seed).standard_normal(nin + 1)
+        start = random_generator("seed", seed).standard_normal(nin + 1)
         if weights is None:
             weights = [float(w) for w in start[:nin]]
+        elif isinstance(weights, str) or not isinstance(weights, (Sequence, np.ndarray)):
+            raise TypeError(f"weights must be a sequence of numbers, got {describe(weights)}")
         elif len(weights) != nin:
             raise ValueError(f"Neuron({nin}) needs {nin} weights, got {len(weights)}")
-        self.weights = [Value(w) for w in weights]
-        self.bias = Value(float(start[nin]) if bias is None else bias)
+        self.weights = [
+            Value(real_number(f"weights[{index}]", weight)) for index, weight in enumerate(weights)
+        ]
+        self.bias = Value(float(start[nin]) if bias is None else real_number("bias", bias))
         self._label_parameters()
 
     @property
@@ -184,11 +203,13 @@ class Layer(Module):
         seed: Seed = None,
         labels: Sequence[str] = (),
     ) -> None:
-        _check_size("nin", nin)
-        _check_size("nout", nout)
+        nin = whole_number("nin", nin, minimum=1)
+        nout = whole_number("nout", nout, minimum=1)
+        if isinstance(labels, str) or not isinstance(labels, Sequence):
+            raise TypeError(f"labels must be a sequence of str, got {describe(labels)}")
         if labels and len(labels) != nout:
             raise ValueError(f"Layer with {nout} neurons needs {nout} labels, got {len(labels)}")
-        generator = np.random.default_rng(seed)
+        generator = random_generator("seed", seed)
         self.neurons = [
             Neuron(nin, activation, seed=generator, label=labels[index] if labels else "")
             for index in range(nout)
@@ -248,11 +269,14 @@ class MLP(Module):
         output_activation: str = "linear",
         seed: Seed = None,
     ) -> None:
-        _check_size("nin", nin)
+        nin = whole_number("nin", nin, minimum=1)
+        if isinstance(nouts, str) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts must be a list of layer sizes, got {describe(nouts)}")
         if len(nouts) == 0:
             raise ValueError("MLP needs at least one layer size in nouts")
+        nouts = [whole_number(f"nouts[{i}]", size, minimum=1) for i, size in enumerate(nouts)]
         _check_activation(activation)
-        generator = np.random.default_rng(seed)
+        generator = random_generator("seed", seed)
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
@@ -329,20 +353,17 @@ def as_inputs(x: Inputs, expected: int) -> list[Value]:
 def load_module(path: str | Path) -> Module:
     """Build the module a file written by ``Module.save`` describes, with its values."""
     document = _read_model_file(path)
-    module = _build(document["architecture"], path)
-    module.load(path)
+    module = _build(document, path)
+    module._set_parameters(document, path)
     return module
 
 
 # ---------------------------------------------------------------------- helpers
 
 
-def _check_size(name: str, size: int) -> None:
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {size!r}")
-
-
 def _check_activation(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"an activation is named by a str, got {describe(name)}")
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return name
@@ -351,11 +372,16 @@ def _check_activation(name: str) -> str:
 def _read_model_file(path: str | Path) -> dict[str, Any]:
     """The parsed file, checked for the keys every model file has."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ModelFileError(f"{path} is not a valid model file (bad JSON: {error})") from None
+        text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ModelFileError(f"{path} is not a valid model file (not UTF-8 text)") from None
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        # ValueError: bad JSON, or an int of more than 4,300 digits (Python's limit);
+        # RecursionError: brackets nested thousands deep.
+        reason = "nested too deep" if isinstance(error, RecursionError) else error
+        raise ModelFileError(f"{path} is not a valid model file (bad JSON: {reason})") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ModelFileError(f"{path} is not a tinygrad_edu model file")
     if document.get("version") != FILE_VERSION:
@@ -369,10 +395,13 @@ def _read_model_file(path: str | Path) -> dict[str, Any]:
 def _parameter_values(document: dict[str, Any], names: list[str], path: str | Path) -> list[float]:
     """The value of each named parameter in the file, all checked before any is used."""
     stored = document["parameters"]
+    expected = set(names)  # a set, so that each lookup is one step, not a scan of the names
     missing = [name for name in names if name not in stored]
-    extra = [name for name in stored if name not in names]
+    extra = [name for name in stored if name not in expected]
     if missing or extra:
-        raise ModelFileError(f"{path}: parameters missing {missing}, unexpected {extra}")
+        raise ModelFileError(
+            f"{path}: parameters missing {_few(missing)}, unexpected {_few(extra)}"
+        )
     values = []
     for name in names:
         value = stored[name]
@@ -384,14 +413,56 @@ def _parameter_values(document: dict[str, Any], names: list[str], path: str | Pa
     return values
 
 
-def _build(architecture: dict[str, Any], path: str | Path) -> Module:
+def _few(names: list[str]) -> str:
+    """Up to five names, and how many more: a hostile file may list millions."""
+    shown = ", ".join(repr(name) for name in names[:5])
+    return f"[{shown}{f', ... ({len(names) - 5} more)' if len(names) > 5 else ''}]"
+
+
+def _build(document: dict[str, Any], path: str | Path) -> Module:
+    """The module a model file describes, once its architecture is checked: known keys
+    only, and exactly as many parameters as the file holds (and at most MAX_PARAMETERS),
+    so that a small file cannot make us build a huge model."""
+    architecture = document["architecture"]
+    kind_name = architecture.get("type")
     kinds: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
-    arguments = dict(architecture)
-    kind_name = arguments.pop("type", None)
-    kind = kinds.get(kind_name) if isinstance(kind_name, str) else None
-    if kind is None:
-        raise ModelFileError(f"{path}: unknown module type {architecture.get('type')!r}")
+    if not isinstance(kind_name, str) or kind_name not in kinds:
+        raise ModelFileError(f"{path}: unknown module type {describe(kind_name)}")
+    keys = ARCHITECTURE_KEYS[kind_name]
+    if sorted(architecture) != sorted(keys):
+        raise ModelFileError(
+            f"{path}: a {kind_name} architecture has exactly the keys {', '.join(keys)}"
+        )
+    arguments = {key: architecture[key] for key in keys if key != "type"}
     try:
-        return kind(**arguments, seed=0)
+        count = _parameter_count(kind_name, arguments)
     except (TypeError, ValueError) as error:
-        raise ModelFileError(f"{path}: cannot build {architecture}: {error}") from None
+        raise ModelFileError(f"{path}: cannot build this {kind_name}: {error}") from None
+    stored = len(document["parameters"])
+    if count > MAX_PARAMETERS:
+        raise ModelFileError(
+            f"{path}: its architecture has more than {MAX_PARAMETERS:,} parameters, "
+            "the most load_module builds"
+        )
+    if count != stored:
+        raise ModelFileError(
+            f"{path}: its architecture has {count:,} parameters, but the file holds {stored:,}"
+        )
+    try:
+        return kinds[kind_name](**arguments, seed=0)
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{path}: cannot build this {kind_name}: {error}") from None
+
+
+def _parameter_count(kind_name: str, arguments: dict[str, Any]) -> int:
+    """How many parameters the module would have: (inputs + 1) per neuron."""
+    nin = whole_number("nin", arguments["nin"], minimum=1)
+    if kind_name == "Neuron":
+        return nin + 1
+    if kind_name == "Layer":
+        return whole_number("nout", arguments["nout"], minimum=1) * (nin + 1)
+    nouts = arguments["nouts"]
+    if not isinstance(nouts, list) or not nouts:
+        raise TypeError(f"nouts must be a list of layer sizes, got {describe(nouts)}")
+    sizes = [nin, *(whole_number(f"nouts[{i}]", n, minimum=1) for i, n in enumerate(nouts))]
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))

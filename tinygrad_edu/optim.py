@@ -10,11 +10,10 @@ so that results can be compared number for number.
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tinygrad_edu.checks import describe, real_number
 from tinygrad_edu.engine import Value
 from tinygrad_edu.tensor import Tensor
 
@@ -27,13 +26,26 @@ class Optimizer:
     def __init__(
         self, parameters: Iterable[Parameter], lr: float, weight_decay: float = 0.0
     ) -> None:
+        name = type(self).__name__
+        if (
+            hasattr(parameters, "parameters")
+            or isinstance(parameters, (Value, Tensor))
+            or not isinstance(parameters, Iterable)
+        ):
+            hint = " (pass model.parameters())" if hasattr(parameters, "parameters") else ""
+            raise TypeError(
+                f"{name} expects parameters to be a list of Values or Tensors, got "
+                f"{describe(parameters)}{hint}"
+            )
         self.parameters = list(parameters)
         if not self.parameters:
-            raise ValueError(f"{type(self).__name__} got no parameters to optimize")
+            raise ValueError(f"{name} got no parameters to optimize")
         for index, parameter in enumerate(self.parameters):
             _check_parameter(index, parameter)
-        self.lr = _checked_positive("lr", lr)
-        self.weight_decay = _checked_at_least_zero("weight_decay", weight_decay)
+        # A Value for lr would make every parameter's data a Value; True would be a step
+        # of 1; inf or nan would wreck every parameter at the first step.
+        self.lr = real_number("lr", lr, above=0.0)
+        self.weight_decay = real_number("weight_decay", weight_decay, at_least=0.0)
 
     def zero_grad(self) -> None:
         """Clear every parameter's grad: 0.0 for a Value, None for a Tensor (as PyTorch)."""
@@ -75,7 +87,7 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(parameters, lr, weight_decay)
-        self.momentum = _checked_fraction("momentum", momentum)
+        self.momentum = _fraction("momentum", momentum)
         self.velocities: list[Any] = [0.0] * len(self.parameters)
 
     def step(self) -> None:
@@ -102,8 +114,8 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(parameters, lr, weight_decay)
-        self.alpha = _checked_fraction("alpha", alpha)
-        self.eps = _checked_positive("eps", eps)
+        self.alpha = _fraction("alpha", alpha)
+        self.eps = real_number("eps", eps, above=0.0)
         self.mean_squares: list[Any] = [0.0] * len(self.parameters)
 
     def step(self) -> None:
@@ -134,13 +146,10 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(parameters, lr, weight_decay)
-        if not isinstance(betas, tuple) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
-        self.betas = (
-            _checked_fraction("betas[0]", betas[0]),
-            _checked_fraction("betas[1]", betas[1]),
-        )
-        self.eps = _checked_positive("eps", eps)
+        if isinstance(betas, str) or not isinstance(betas, Sequence) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers (b1, b2), got {describe(betas)}")
+        self.betas = (_fraction("betas[0]", betas[0]), _fraction("betas[1]", betas[1]))
+        self.eps = real_number("eps", eps, above=0.0)
         self.steps = 0
         self.means: list[Any] = [0.0] * len(self.parameters)
         self.mean_squares: list[Any] = [0.0] * len(self.parameters)
@@ -173,30 +182,6 @@ def _check_parameter(index: int, parameter: object) -> None:
         )
 
 
-def _checked_number(name: str, number: object) -> float:
-    if isinstance(number, bool) or not isinstance(number, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(number).__name__} {number!r}")
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {number!r}")
-    return float(number)
-
-
-def _checked_positive(name: str, number: object) -> float:
-    value = _checked_number(name, number)
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {number!r}")
-    return value
-
-
-def _checked_at_least_zero(name: str, number: object) -> float:
-    value = _checked_number(name, number)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {number!r}")
-    return value
-
-
-def _checked_fraction(name: str, number: object) -> float:
-    value = _checked_number(name, number)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {number!r}")
-    return value
+def _fraction(name: str, number: float) -> float:
+    """A decay rate: a number in [0, 1)."""
+    return real_number(name, number, at_least=0.0, below=1.0)

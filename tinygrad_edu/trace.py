@@ -23,13 +23,13 @@ themselves are whole arrays.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, overload
 
 import numpy as np
 
-from tinygrad_edu.engine import Value, topological_order
+from tinygrad_edu.checks import whole_number
+from tinygrad_edu.engine import MASKED, Value, edge_contribution
 from tinygrad_edu.tensor import Tensor, backpropagate
 from tinygrad_edu.viz import (
     DEFAULT_MAX_NODES,
@@ -155,7 +155,7 @@ def _backward_step(node: Value) -> BackwardStep:
     """Send ``node``'s gradient down each of its edges, and record what was sent."""
     edges = []
     for input, local_grad in zip(node.inputs, node.local_grads):
-        contribution = local_grad * node.grad
+        contribution = edge_contribution(local_grad, node.grad)
         input.grad += contribution
         edges.append(EdgeStep(input, local_grad, contribution, input.grad))
     return BackwardStep(node, node.grad, tuple(edges))
@@ -179,15 +179,13 @@ class Factor:
 
 @dataclass(frozen=True)
 class ChainPath:
-    """One path from the root down to the leaf, and its chain-rule factors."""
+    """One path from the root down to the leaf, its chain-rule factors, and its share
+    of the gradient: the product of the local derivatives along it, multiplied from the
+    root down as backward does (so a MASKED edge makes it 0, even times inf)."""
 
     nodes: tuple[Value, ...]
     factors: tuple[Factor, ...]
-
-    @property
-    def product(self) -> float:
-        """This path's share of the gradient: the product of its factors."""
-        return math.prod(factor.value for factor in self.factors)
+    product: float
 
 
 @dataclass(frozen=True)
@@ -267,6 +265,7 @@ def explain_gradient(
     leaf: Value,
     max_paths: int = DEFAULT_MAX_PATHS,
     digits: int = 3,
+    max_nodes: int = DEFAULT_MAX_NODES,
 ) -> GradientExplanation:
     """Explain d(root)/d(leaf) by the chain rule, with the numbers of this graph.
 
@@ -278,9 +277,15 @@ def explain_gradient(
     ``leaf`` may be any Value that root depends on. The number of paths can grow
     exponentially with the size of a graph, so at most ``max_paths`` are listed; the
     total is always computed, by backpropagation. Numbers are shown to ``digits``
-    significant figures. Gradients (``.grad``) are left untouched.
+    significant figures. Gradients (``.grad``) are left untouched. More Values than
+    ``max_nodes`` raise GraphTooLargeError. The time taken grows linearly with the
+    size of the graph (and with ``max_paths``).
     """
-    order = topological_order(root)
+    if not isinstance(leaf, Value):
+        raise TypeError(f"explain_gradient() expects leaf to be a Value, got {type(leaf).__name__}")
+    max_paths = whole_number("max_paths", max_paths)
+    digits = whole_number("digits", digits, minimum=1)
+    order = checked_order(root, max_nodes)
     names = display_names(order, {})
     on_paths = depends_on(order, leaf) if leaf in order else set()
     path_count = _count_paths(order, leaf, on_paths, max_paths + 1)
@@ -304,7 +309,7 @@ def _gradient(order: list[Value], root: Value, leaf: Value) -> float:
     grads[root] = 1.0
     for node in reversed(order):
         for input, local_grad in zip(node.inputs, node.local_grads):
-            grads[input] += local_grad * grads[node]
+            grads[input] += edge_contribution(local_grad, grads[node])
     return grads.get(leaf, 0.0)
 
 
@@ -327,33 +332,50 @@ Edge = tuple[Value, float]  # the Value below an edge, and the edge's local deri
 def _paths(root: Value, leaf: Value, on_paths: set[Value]) -> list[list[Edge]]:
     """Every path from root down to ``leaf``, as the edges it takes in turn.
 
-    Depth-first with an explicit stack, visiting inputs in their order. Only Values
-    that depend on ``leaf`` are entered, so every walk ends at ``leaf``.
+    Depth-first, visiting inputs in their order, with one list for the path walked so
+    far: an edge is added on the way down and removed on the way back, so a path is
+    copied only once it reaches ``leaf`` (copying it at every step was quadratic in
+    its length). Only Values that depend on ``leaf`` are entered, so every walk ends
+    at ``leaf``.
     """
-    found = []
-    stack: list[tuple[Value, list[Edge]]] = [(root, [])]
+    found: list[list[Edge]] = []
+    path: list[Edge] = []
+    # Each entry: a node, and the edges to the inputs of it still to walk, last first.
+    stack: list[tuple[Value, list[Edge]]] = [(root, _edges_down(root, on_paths))]
     while stack:
-        node, edges = stack.pop()
+        node, edges_left = stack[-1]
         if node is leaf:
-            found.append(edges)
+            found.append(list(path))
+        if node is leaf or not edges_left:
+            stack.pop()
+            if stack:  # back up the edge that led to node (the root has none)
+                path.pop()
             continue
-        for input, local_grad in reversed(list(zip(node.inputs, node.local_grads))):
-            if input in on_paths:
-                stack.append((input, [*edges, (input, local_grad)]))
+        edge = edges_left.pop()
+        path.append(edge)
+        stack.append((edge[0], _edges_down(edge[0], on_paths)))
     return found
+
+
+def _edges_down(node: Value, on_paths: set[Value]) -> list[Edge]:
+    """The edges from ``node`` to those of its inputs that lead to the leaf, last first."""
+    edges = zip(node.inputs, node.local_grads)
+    return [(input, local_grad) for input, local_grad in edges if input in on_paths][::-1]
 
 
 def _named_path(root: Value, edges: list[Edge], names: dict[Value, str]) -> ChainPath:
     """A path cut into factors at its labelled Values (and at its two ends)."""
     factors = []
     upper, value = root, 1.0
+    product = 1.0
     for position, (node, local_grad) in enumerate(edges):
-        value *= local_grad
+        product = edge_contribution(local_grad, product)
+        value = MASKED if local_grad is MASKED else value * local_grad
         if node.label or position == len(edges) - 1:
             factors.append(Factor(names[upper], names[node], value))
             upper, value = node, 1.0
     nodes = (root, *(node for node, _ in edges))
-    return ChainPath(nodes, tuple(factors))
+    return ChainPath(nodes, tuple(factors), product)
 
 
 def _math_name(name: str) -> str:

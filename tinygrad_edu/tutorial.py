@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.checks import Seed, describe, random_generator, real_number, whole_number
 from tinygrad_edu.data import PEOPLE, Person
 from tinygrad_edu.engine import Value
-from tinygrad_edu.nn import MLP, Seed
+from tinygrad_edu.nn import MLP
 
 PARAMETER_NAMES = ("w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3")
 """The tutorial's names, in the order of ``MLP.parameters()``."""
@@ -47,7 +48,7 @@ def sigmoid_slope(x: float) -> float:
 def initial_parameters(seed: Seed = None) -> dict[str, float]:
     """Nine standard-normal numbers named w1..b3; the same seed gives the same start
     as ``MLP(2, [2, 1], ..., seed=seed)``."""
-    draws = np.random.default_rng(seed).standard_normal(len(PARAMETER_NAMES))
+    draws = random_generator("seed", seed).standard_normal(len(PARAMETER_NAMES))
     return {name: float(draw) for name, draw in zip(PARAMETER_NAMES, draws)}
 
 
@@ -64,7 +65,8 @@ class HandDerivedNetwork:
     def gradients(self, x: Sequence[float], y_true: float) -> dict[str, float]:
         """dL/dparam for every parameter, for one sample, with L = (y_true - y_pred)**2."""
         p = self.params
-        x1, x2 = x
+        x1, x2 = _sample(x)
+        y_true = real_number("y_true", y_true, finite=False)
         forward = self._forward(x)
         h1, h2 = forward["h1"], forward["h2"]
         slope_h1 = sigmoid_slope(forward["sum_h1"])
@@ -94,12 +96,14 @@ class HandDerivedNetwork:
 
     def sgd_step(self, x: Sequence[float], y_true: float, lr: float) -> None:
         """One step of stochastic gradient descent on one sample: w = w - lr * dL/dw."""
+        lr = real_number("lr", lr, above=0.0)
         for name, gradient in self.gradients(x, y_true).items():
             self.params[name] -= lr * gradient
 
     def loss(self, data: Sequence[Sequence[float]], y_trues: Sequence[float]) -> float:
         """Mean squared error of the predictions over a data set."""
-        errors = [(y - self.feedforward(x)) ** 2 for x, y in zip(data, y_trues)]
+        samples, targets = _samples_and_targets(data, y_trues)
+        errors = [(y - self.feedforward(x)) ** 2 for x, y in zip(samples, targets)]
         return sum(errors) / len(errors)
 
     def train(
@@ -115,10 +119,9 @@ class HandDerivedNetwork:
         Returns the loss over the whole data set after each epoch; ``callback(epoch,
         loss)`` also gets it (the tutorial prints it every 10 epochs).
         """
-        samples = [[float(v) for v in x] for x in data]
-        targets = [float(y) for y in y_trues]
-        if len(samples) != len(targets):
-            raise ValueError(f"{len(samples)} samples but {len(targets)} targets")
+        samples, targets = _samples_and_targets(data, y_trues)
+        lr = real_number("lr", lr, above=0.0)
+        epochs = whole_number("epochs", epochs, minimum=1)
         history = []
         for epoch in range(1, epochs + 1):
             for x, y_true in zip(samples, targets):
@@ -130,10 +133,10 @@ class HandDerivedNetwork:
 
     def _forward(self, x: Sequence[float]) -> dict[str, float]:
         """Every intermediate number of the feedforward, by the tutorial's names."""
-        if len(x) != 2:
+        if isinstance(x, (Sequence, np.ndarray)) and not isinstance(x, str) and len(x) != 2:
             raise ValueError(f"expected 2 inputs, got {len(x)}")
         p = self.params
-        x1, x2 = x
+        x1, x2 = _sample(x)
         sum_h1 = p["w1"] * x1 + p["w2"] * x2 + p["b1"]
         sum_h2 = p["w3"] * x1 + p["w4"] * x2 + p["b2"]
         h1, h2 = sigmoid(sum_h1), sigmoid(sum_h2)
@@ -171,6 +174,8 @@ def tutorial_loss(
     """The loss L = (y_true - y_pred)**2 of the tutorial's network on one person (Alice
     by default), labelled "L", with the network. The parameters are ``params``, else a
     random start from ``seed``, else the worked example's (``WORKED_EXAMPLE``)."""
+    if not isinstance(person, Person):
+        raise TypeError(f"person must be a Person (from tinygrad_edu.data), got {describe(person)}")
     if person.gender is None:
         raise ValueError(f"{person.name} has no known gender to compare the prediction with")
     if params is None and seed is None:
@@ -181,6 +186,27 @@ def tutorial_loss(
     loss = (person.gender - y_pred) ** 2
     loss.label = "L"
     return loss, model
+
+
+def _samples_and_targets(
+    data: Sequence[Sequence[float]] | np.ndarray[Any, Any],
+    y_trues: Sequence[float] | np.ndarray[Any, Any],
+) -> tuple[list[list[float]], list[float]]:
+    """The samples (two numbers each) and their targets, checked to pair up."""
+    targets = np.asarray(y_trues, dtype=object)
+    if targets.ndim != 1:
+        raise ValueError(f"y_trues must be one target per sample (1-D), got shape {targets.shape}")
+    samples = [_sample(x) for x in data]
+    if len(samples) != len(targets):
+        raise ValueError(f"{len(samples)} samples but {len(targets)} targets")
+    return samples, [real_number("each target", y, finite=False) for y in targets]
+
+
+def _sample(x: Sequence[float]) -> list[float]:
+    """One sample as two floats [x1, x2] (NaN allowed: it shows in the loss)."""
+    if isinstance(x, str) or not isinstance(x, (Sequence, np.ndarray)) or len(x) != 2:
+        raise ValueError(f"each sample must be two numbers [x1, x2], got {describe(x)}")
+    return [real_number("each input", v, finite=False) for v in x]
 
 
 def _checked(params: Mapping[str, float]) -> dict[str, float]:

@@ -47,6 +47,7 @@ from typing import Any, Literal, Protocol
 import graphviz  # type: ignore[import-untyped]
 import numpy as np
 
+from tinygrad_edu.checks import describe, whole_number
 from tinygrad_edu.engine import Value, topological_order
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.tensor import topological_order as tensor_order
@@ -55,6 +56,10 @@ Role = Literal["input", "parameter", "intermediate", "output"]
 Rankdir = Literal["LR", "TB"]
 
 DEFAULT_MAX_NODES = 500
+DEFAULT_MAX_DEPTH = 100
+"""``graph_tree`` indents each Value by its depth, so it refuses graphs deeper than this."""
+MAX_LABEL_CHARS = 200
+"""Pictures cut labels longer than this (Graphviz refuses a label of over 16,384 bytes)."""
 FONT = "Helvetica"
 
 # Colour and shape both tell the roles apart, so the picture also works in greyscale.
@@ -95,6 +100,10 @@ class GraphvizNotFoundError(RuntimeError):
     """Rendering needs Graphviz's ``dot`` program, and it is not installed."""
 
 
+class GraphvizError(RuntimeError):
+    """Graphviz's ``dot`` program could not draw the graph; the message says why."""
+
+
 class NamedParameters(Protocol):
     """Anything that can list its parameters by name, like ``nn.Module``."""
 
@@ -109,6 +118,9 @@ ParameterNames = NamedParameters | Mapping[Value, str]
 
 def checked_order(root: Value, max_nodes: int) -> list[Value]:
     """``topological_order(root)``, or GraphTooLargeError if it has over ``max_nodes``."""
+    if not isinstance(root, Value):
+        raise TypeError(f"root must be a Value, got {describe(root)}")
+    max_nodes = whole_number("max_nodes", max_nodes, minimum=1)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise GraphTooLargeError(
@@ -132,10 +144,22 @@ def parameter_names(model: ParameterNames | None, parameters: Iterable[Value]) -
         named: Iterable[tuple[Value, str]] = ()
     elif isinstance(model, Mapping):
         named = model.items()
-    else:
+    elif hasattr(model, "named_parameters"):
         named = ((value, name) for name, value in model.named_parameters())
-    names = {value: value.label or name for value, name in named}
+    else:
+        raise TypeError(
+            f"model must be a Module or a mapping Value -> name, got {describe(model)}"
+        )
+    names = {}
+    for value, name in named:
+        if not isinstance(value, Value) or not isinstance(name, str):
+            raise TypeError(f"model must name Values with str, got {describe((value, name))}")
+        names[value] = value.label or name
+    if isinstance(parameters, (str, bytes, Value)) or not isinstance(parameters, Iterable):
+        raise TypeError(f"parameters must be a list of Values, got {describe(parameters)}")
     for value in parameters:
+        if not isinstance(value, Value):
+            raise TypeError(f"parameters must be a list of Values, got {describe(value)} in it")
         names.setdefault(value, value.label)
     return names
 
@@ -172,6 +196,10 @@ def depends_on(order: list[Value], start: Value) -> set[Value]:
 def find_value(root: Value, label: str) -> Value:
     """The Value labelled ``label`` in the graph of ``root``; ValueError if there is
     none, or more than one."""
+    if not isinstance(root, Value):
+        raise TypeError(f"root must be a Value, got {describe(root)}")
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {describe(label)}")
     order = topological_order(root)
     found = [node for node in order if node.label == label]
     if len(found) != 1:
@@ -183,7 +211,7 @@ def find_value(root: Value, label: str) -> Value:
 
 def format_number(x: float, digits: int = 4) -> str:
     """A number rounded to ``digits`` significant figures, as a learner would write it."""
-    return f"{x:.{digits}g}"
+    return f"{x:.{whole_number('digits', digits, minimum=1)}g}"
 
 
 # ---------------------------------------------------------------------- escaping
@@ -231,8 +259,11 @@ def escape_html_label(text: str) -> str:
 
 
 def _value_label(name: str, node: Value) -> str:
-    """The HTML-like label of a Value's box: name (if any) | data | grad."""
+    """The HTML-like label of a Value's box: name (if any) | data | grad. A name over
+    MAX_LABEL_CHARS characters is cut and ends in an ellipsis."""
     cells = [f"data {format_number(node.data)}", f"grad {format_number(node.grad)}"]
+    if len(name) > MAX_LABEL_CHARS:
+        name = name[: MAX_LABEL_CHARS - 1] + "\u2026"
     if name:
         cells.insert(0, f"<B>{escape_html_label(name)}</B>")
     row = "<VR/>".join(f"<TD>{cell}</TD>" for cell in cells)
@@ -289,12 +320,19 @@ class ComputationGraph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is u
 
 @contextmanager
 def _explain_missing_graphviz() -> Iterator[None]:
-    """Turn graphviz's ExecutableNotFound into our short GraphvizNotFoundError."""
+    """Turn graphviz's ExecutableNotFound into our short GraphvizNotFoundError, and a
+    failure of ``dot`` itself into a GraphvizError that quotes its first line."""
     try:
         yield
     except graphviz.ExecutableNotFound:
         # "from None": the install hint is all a learner needs, not the chain behind it.
         raise GraphvizNotFoundError(INSTALL_GRAPHVIZ) from None
+    except (graphviz.CalledProcessError, BrokenPipeError) as error:
+        stderr = getattr(error, "stderr", None) or b""
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode("utf-8", "replace")
+        reason = (stderr.strip().splitlines() or [str(error)])[0]
+        raise GraphvizError(f"Graphviz's dot could not draw this graph: {reason}") from None
 
 
 def draw_graph(
@@ -325,6 +363,8 @@ def draw_graph(
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if highlight is not None and not isinstance(highlight, (Value, Tensor)):
+        raise TypeError(f"highlight must be a Value of the graph, got {describe(highlight)}")
     if isinstance(root, Tensor):
         if show_local_grads:
             raise ValueError(
@@ -468,7 +508,14 @@ def render_graph(
     needs ``dot`` too). ``options`` are those of ``draw_graph``.
     """
     path = Path(path)
+    if format is not None and not isinstance(format, str):
+        raise TypeError(f"format must be a str such as 'svg', got {describe(format)}")
     format = (format or path.suffix.lstrip(".") or "svg").lower()
+    if format not in graphviz.FORMATS | {"text", "txt", "html", "htm"}:
+        raise ValueError(
+            f"cannot write the format {format!r}; use svg, png, pdf (with Graphviz), "
+            "dot, text or html"
+        )
     text_options = {key: options[key] for key in TEXT_OPTIONS if key in options}
     if format in ("dot", "gv"):
         path.write_text(to_dot(root, **options), encoding="utf-8")
@@ -537,15 +584,27 @@ def graph_tree(
     model: ParameterNames | None = None,
     parameters: Iterable[Value] = (),
     max_nodes: int = DEFAULT_MAX_NODES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> str:
     """The graph as an indented tree: the root on top, each Value's inputs below it.
 
     An op's result used more than once is written out with its inputs once; later
-    uses say "(see above)". (A leaf is one line, so it is simply repeated.)
+    uses say "(see above)". (A leaf is one line, so it is simply repeated.) Each line
+    is indented by its depth, so a graph more than ``max_depth`` ops deep raises
+    GraphTooLargeError (its text would grow with the square of its depth): use
+    ``graph_table`` for those, whose lines do not grow.
     """
     if isinstance(root, Tensor):
         raise TypeError("graph_tree shows Values; for a Tensor use graph_table or draw_graph")
     order = checked_order(root, max_nodes)
+    max_depth = whole_number("max_depth", max_depth, minimum=1)
+    depth = _depth(order)
+    if depth > max_depth:
+        raise GraphTooLargeError(
+            f"this graph is {depth} ops deep, more than max_depth={max_depth}: as a tree "
+            "each line is indented by its depth, too deep to read. Use graph_table(), "
+            f"one line per Value, or raise the limit with max_depth={depth}."
+        )
     shown = display_names(order, parameter_names(model, parameters))
     lines: list[str] = []
     seen: set[Value] = set()
@@ -565,6 +624,15 @@ def graph_tree(
             branch, indent = ("└─ ", "   ") if position == last else ("├─ ", "│  ")
             stack.append((input, child_prefix + branch, child_prefix + indent))
     return "\n".join(lines)
+
+
+def _depth(order: list[Value]) -> int:
+    """The number of ops on the longest path from the root (last in order) to a leaf."""
+    depths = {order[-1]: 0}
+    for node in reversed(order):  # every use of a node comes before it, so its depth is final
+        for input in node.inputs:
+            depths[input] = max(depths.get(input, 0), depths[node] + 1)
+    return max(depths.values())
 
 
 def _tree_entry(node: Value, name: str) -> str:
