@@ -43,7 +43,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from tinygrad_edu.engine import _grad_mode, enable_grad, no_grad
+from tinygrad_edu.engine import enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
     "Tensor",
@@ -883,7 +883,7 @@ def _result(
     out.label = ""
     out._retains_grad = False
     for input in inputs:
-        if input._requires_grad and _grad_mode.recording:
+        if input._requires_grad and is_grad_enabled():
             out._requires_grad = True
             out.op = op
             out.inputs = inputs
@@ -942,7 +942,7 @@ def _power(base: Any, exponent: Any) -> Tensor:
     base_everywhere = np.broadcast_to(x, shape)
     fractional = (n != np.floor(n)) & ~np.isnan(n)
     _refuse_outside_domain("**", (x < 0) & fractional, base_everywhere, FRACTIONAL_POWER_DOMAIN)
-    if right._requires_grad and _grad_mode.recording:
+    if right._requires_grad and is_grad_enabled():
         _refuse_outside_domain(
             "**",
             np.broadcast_to(x <= 0, shape),
