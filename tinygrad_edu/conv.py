@@ -38,7 +38,6 @@ picks among several algorithms; this one is always im2col.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -99,13 +98,18 @@ def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None) -> Tens
     overlapping windows gets the sum of their gradients.
     """
     x, kernel, stride_pair = _checked_pool(x, kernel_size, stride, "max_pool2d")
-    windows = _windows(x.data, kernel, stride_pair)
-    n, c, rows, cols = windows.shape[:4]
-    flat_windows = windows.reshape(n, c, rows, cols, -1)
-    position = flat_windows.argmax(axis=-1)  # the first maximum, as PyTorch picks
-    out = np.take_along_axis(flat_windows, position[..., None], axis=-1)[..., 0]
-    flat_index = _flat_index_of_maxima(x.shape, position, kernel, stride_pair)
-    return _result("max_pool2d", out, (x,), {"flat_index": flat_index})
+    rows, cols = _output_size(x.shape, kernel, stride_pair, (0, 0), "max_pool2d")
+    # Offset by offset through the windows, keeping the largest so far and where it
+    # was: a later element wins only if strictly larger (or NaN), as in PyTorch.
+    largest = x.data[_offset(0, 0, rows, cols, stride_pair)].copy()
+    position = np.zeros(largest.shape, dtype=np.intp)  # i * kw + j of the maximum
+    for offset, (i, j) in enumerate(np.ndindex(*kernel)):
+        candidate = x.data[_offset(i, j, rows, cols, stride_pair)]
+        larger = (candidate > largest) | np.isnan(candidate)
+        np.copyto(largest, candidate, where=larger)
+        np.copyto(position, offset, where=larger)
+    saved = {"position": position, "kernel": kernel, "stride": stride_pair}
+    return _result("max_pool2d", largest, (x,), saved)
 
 
 def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None) -> Tensor:
@@ -125,12 +129,21 @@ def _convolve(x: Any, weight: Any, stride: Pair, padding: Pair) -> Any:
     """conv2d without bias: im2col, then one matrix product."""
     if isinstance(x, Tensor) or isinstance(weight, Tensor):
         x, weight = _as_tensor(x), _as_tensor(weight)
-        data = _convolve(x.data, weight.data, stride, padding)
-        return _result("conv2d", data, (x, weight), {"stride": stride, "padding": padding})
+        data, columns = _convolve_arrays(x.data, weight.data, stride, padding)
+        # The columns are kept for the weight's gradient, which needs them again.
+        saved = {"stride": stride, "padding": padding, "columns": columns}
+        return _result("conv2d", data, (x, weight), saved)
+    return _convolve_arrays(x, weight, stride, padding)[0]
+
+
+def _convolve_arrays(x: Array, weight: Array, stride: Pair, padding: Pair) -> tuple[Array, Array]:
+    """The convolution of arrays, and the im2col matrix it multiplied."""
     out_channels, kernel = weight.shape[0], weight.shape[2:]
     columns, (n, rows, cols) = _im2col(_pad(x, padding), kernel, stride)
     out = columns @ weight.reshape(out_channels, -1).T  # (N * rows * cols, O)
-    return out.reshape(n, rows, cols, out_channels).transpose(0, 3, 1, 2)
+    # Copied into NCHW order: the element-wise ops that follow run faster on it.
+    nchw = np.ascontiguousarray(out.reshape(n, rows, cols, out_channels).transpose(0, 3, 1, 2))
+    return nchw, columns
 
 
 def _convolve_input_grad(
@@ -145,14 +158,21 @@ def _convolve_input_grad(
         return _result("conv2d_input_grad", data, (g, weight), saved)
     n, out_channels, rows, cols = g.shape
     channels, kh, kw = weight.shape[1:]
-    g_rows = g.transpose(0, 2, 3, 1).reshape(-1, out_channels)
-    d_columns = g_rows @ weight.reshape(out_channels, -1)  # (N * rows * cols, C * kh * kw)
-    d_windows = d_columns.reshape(n, rows, cols, channels, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+    # d(loss)/d(columns), transposed: (C * kh * kw, N * rows * cols), so that each
+    # kernel offset's share below is a block of whole image rows.
+    g_by_channel = g.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+    d_columns = weight.reshape(out_channels, -1).T @ g_by_channel
+    d_windows = d_columns.reshape(channels, kh, kw, n, rows, cols).transpose(3, 0, 4, 5, 1, 2)
     return _unpad(_col2im(d_windows, _padded_shape(input_shape, padding), stride), padding)
 
 
 def _convolve_weight_grad(
-    x: Any, g: Any, weight_shape: tuple[int, ...], stride: Pair, padding: Pair
+    x: Any,
+    g: Any,
+    weight_shape: tuple[int, ...],
+    stride: Pair,
+    padding: Pair,
+    columns: Array | None = None,
 ) -> Any:
     """d(loss)/d(weight) of a convolution: g_rows.T @ columns, each kernel element's
     gradient the sum over every position of (g there) * (the input it multiplied)."""
@@ -162,7 +182,8 @@ def _convolve_weight_grad(
         saved = {"weight_shape": weight_shape, "stride": stride, "padding": padding}
         return _result("conv2d_weight_grad", data, (x, g), saved)
     out_channels = weight_shape[0]
-    columns, _ = _im2col(_pad(x, padding), (weight_shape[2], weight_shape[3]), stride)
+    if columns is None:
+        columns, _ = _im2col(_pad(x, padding), (weight_shape[2], weight_shape[3]), stride)
     g_rows = g.transpose(0, 2, 3, 1).reshape(-1, out_channels)
     return (g_rows.T @ columns).reshape(weight_shape)
 
@@ -172,7 +193,9 @@ def _average(x: Any, kernel: Pair, stride: Pair) -> Any:
     if isinstance(x, Tensor):
         data = _average(x.data, kernel, stride)
         return _result("avg_pool2d", data, (x,), {"kernel": kernel, "stride": stride})
-    return _windows(x, kernel, stride).mean(axis=(-2, -1))
+    rows, cols = _output_size(x.shape, kernel, stride, (0, 0), "avg_pool2d")
+    total = sum(x[_offset(i, j, rows, cols, stride)] for i, j in np.ndindex(*kernel))
+    return total / (kernel[0] * kernel[1])
 
 
 def _spread(g: Any, input_shape: tuple[int, ...], kernel: Pair, stride: Pair) -> Any:
@@ -183,19 +206,40 @@ def _spread(g: Any, input_shape: tuple[int, ...], kernel: Pair, stride: Pair) ->
         saved = {"input_shape": input_shape, "kernel": kernel, "stride": stride}
         return _result("avg_pool2d_backward", data, (g,), saved)
     share = g / (kernel[0] * kernel[1])
-    d_windows = np.broadcast_to(share[..., None, None], (*g.shape, *kernel))
-    return _col2im(d_windows, input_shape, stride)
+    image = np.zeros(input_shape, dtype=g.dtype)
+    for i, j in np.ndindex(*kernel):
+        image[_offset(i, j, g.shape[2], g.shape[3], stride)] += share
+    return image
 
 
-def _route_to_maxima(g: Any, flat_index: Array, input_shape: tuple[int, ...]) -> Any:
-    """max_pool2d's gradient: each window's g added to the element that was its maximum
-    (np.bincount adds up the windows that share a maximum)."""
+def _route_to_maxima(
+    g: Any, position: Array, input_shape: tuple[int, ...], kernel: Pair, stride: Pair
+) -> Any:
+    """max_pool2d's gradient: each window's g goes to the element that was its maximum
+    (``position`` in the window, i * kw + j); windows that share a maximum add up."""
     if isinstance(g, Tensor):
-        data = _route_to_maxima(g.data, flat_index, input_shape)
-        saved = {"flat_index": flat_index, "input_shape": input_shape}
-        return _result("max_pool2d_backward", data, (g,), saved)
-    sums = np.bincount(flat_index.ravel(), weights=g.ravel(), minlength=math.prod(input_shape))
-    return sums.reshape(input_shape).astype(g.dtype, copy=False)
+        data = _route_to_maxima(g.data, position, input_shape, kernel, stride)
+        saved = {"position": position, "input_shape": input_shape, "kernel": kernel}
+        return _result("max_pool2d_backward", data, (g,), {**saved, "stride": stride})
+    image = np.zeros(input_shape, dtype=g.dtype)
+    for offset, (i, j) in enumerate(np.ndindex(*kernel)):
+        # np.where, not g * mask: an inf in g must not turn the zeros into NaN.
+        image[_offset(i, j, g.shape[2], g.shape[3], stride)] += np.where(position == offset, g, 0.0)
+    return image
+
+
+def _pick_maxima(u: Any, position: Array, kernel: Pair, stride: Pair) -> Any:
+    """u at each window's maximum: the rule of ``_route_to_maxima`` (indexing, on Tensors)."""
+    if isinstance(u, Tensor):
+        return u.reshape(-1)[_flat_index_of_maxima(u.shape, position, kernel, stride)]
+    picked = np.zeros(position.shape, dtype=u.dtype)
+    for offset, (i, j) in enumerate(np.ndindex(*kernel)):
+        np.copyto(
+            picked,
+            u[_offset(i, j, position.shape[2], position.shape[3], stride)],
+            where=position == offset,
+        )
+    return picked
 
 
 # ---------------------------------------------------------------------- their rules
@@ -205,11 +249,11 @@ def _route_to_maxima(g: Any, flat_index: Array, input_shape: tuple[int, ...]) ->
 VJP_RULES.update(
     {
         "conv2d": (
-            lambda g, x, w, out, stride, padding: _convolve_input_grad(
+            lambda g, x, w, out, stride, padding, columns: _convolve_input_grad(
                 g, w, x.shape, stride, padding
             ),
-            lambda g, x, w, out, stride, padding: _convolve_weight_grad(
-                x, g, w.shape, stride, padding
+            lambda g, x, w, out, stride, padding, columns: _convolve_weight_grad(
+                x, g, w.shape, stride, padding, columns
             ),
         ),
         "conv2d_input_grad": (
@@ -228,10 +272,16 @@ VJP_RULES.update(
         "avg_pool2d_backward": (
             lambda u, g, out, input_shape, kernel, stride: _average(u, kernel, stride),
         ),
-        "max_pool2d": (lambda g, x, out, flat_index: _route_to_maxima(g, flat_index, x.shape),),
+        "max_pool2d": (
+            lambda g, x, out, position, kernel, stride: _route_to_maxima(
+                g, position, x.shape, kernel, stride
+            ),
+        ),
         # Routing g to the maxima is linear in g; its rule picks u at the maxima again.
         "max_pool2d_backward": (
-            lambda u, g, out, flat_index, input_shape: u.reshape(-1)[flat_index],
+            lambda u, g, out, position, input_shape, kernel, stride: _pick_maxima(
+                u, position, kernel, stride
+            ),
         ),
     }
 )
@@ -262,12 +312,19 @@ def _col2im(d_windows: Array, padded_shape: tuple[int, ...], stride: Pair) -> Ar
     an image of ``padded_shape`` it came from: one strided, vectorised add per kernel
     offset (i, j), never a loop over pixels. Overlapping windows add up."""
     rows, cols, kh, kw = d_windows.shape[2:]
-    sh, sw = stride
     image = np.zeros(padded_shape, dtype=d_windows.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            image[:, :, i : i + sh * rows : sh, j : j + sw * cols : sw] += d_windows[..., i, j]
+    for i, j in np.ndindex(kh, kw):
+        image[_offset(i, j, rows, cols, stride)] += d_windows[..., i, j]
     return image
+
+
+def _offset(
+    i: int, j: int, rows: int, cols: int, stride: Pair
+) -> tuple[slice, slice, slice, slice]:
+    """Element (i, j) of every window at once, as one strided slice of the image: its
+    element (p, q) is image[:, :, p * sh + i, q * sw + j], for rows x cols windows."""
+    sh, sw = stride
+    return (slice(None), slice(None), slice(i, i + sh * rows, sh), slice(j, j + sw * cols, sw))
 
 
 def _flat_index_of_maxima(
@@ -288,7 +345,9 @@ def _pad(images: Array, padding: Pair) -> Array:
     if padding == (0, 0):
         return images
     rows, cols = padding
-    return np.pad(images, ((0, 0), (0, 0), (rows, rows), (cols, cols)))
+    padded = np.zeros(_padded_shape(images.shape, padding), dtype=images.dtype)
+    padded[:, :, rows : rows + images.shape[2], cols : cols + images.shape[3]] = images
+    return padded
 
 
 def _unpad(images: Array, padding: Pair) -> Array:
