@@ -37,6 +37,11 @@ KEY_LINES = {
         *(f"Epoch {epoch} loss: " for epoch in range(100, 1001, 100)),
     ],
     "06_moons_mlp.py": ["training accuracy: "],
+    "07_tutorial_as_matrices.py": [
+        "h = [0.0474 0.0474], y_pred = 0.524, loss = 0.2269",
+        "dL/dw1 from the matrices:     0.02146953526581111",
+        "dL/dw1 from the scalar engine: 0.02146953526581111",
+    ],
 }
 """For each example, the start of lines its output must contain (whole lines for numbers)."""
 

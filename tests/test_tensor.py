@@ -12,8 +12,8 @@ import weakref
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, no_grad
-from tinygrad_edu.tensor import concatenate, stack, topological_order, where
+from tinygrad_edu import Tensor, Value, grad, no_grad, value_and_grad
+from tinygrad_edu.tensor import concatenate, gradients, stack, topological_order, where
 from tinygrad_edu.tutorial import tutorial_loss
 
 # ---------------------------------------------------------------------- what a tensor holds
@@ -487,3 +487,36 @@ def test_the_tutorial_network_as_matrices_gives_the_worked_examples_gradient_exa
     ]  # type: ignore[index]
     assert tensor == scalar  # every one of the nine, bit for bit
     assert loss.item() == scalar_loss.data
+
+
+# ---------------------------------------------------------------------- gradients as functions
+
+
+def test_gradients_returns_them_without_touching_grad_and_gives_zeros_if_unused() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    unused = Tensor([3.0], requires_grad=True)
+    dx, dunused = gradients((x**2).sum(), [x, unused])
+    assert dx.tolist() == [2.0, 4.0] and dunused.tolist() == [0.0]  # type: ignore[union-attr]
+    assert x.grad is None and unused.grad is None
+
+
+def test_grad_of_grad_works_for_functions_of_tensors() -> None:
+    def f(x: Tensor) -> Tensor:
+        return x.tanh().sum()
+
+    point = np.array([0.5, -1.0])
+    first = grad(f)(point)
+    second = grad(lambda x: grad(f)(x).sum())(point)
+    tanh = np.tanh(point)
+    assert np.allclose(first, 1 - tanh**2, rtol=1e-15)
+    assert np.allclose(second, -2 * tanh * (1 - tanh**2), rtol=1e-14)
+
+
+def test_value_and_grad_of_tensors_returns_a_float_and_arrays() -> None:
+    value, (d_weights, d_inputs) = value_and_grad(
+        lambda w, x: ((x @ w) ** 2).mean(), argnums=(0, 1)
+    )(np.ones((2, 1)), np.arange(4.0).reshape(2, 2))
+    assert value == 13.0
+    assert d_weights.tolist() == [[10.0], [16.0]] and d_inputs.tolist() == [[1.0, 1.0], [5.0, 5.0]]
+    with pytest.raises(TypeError, match="one-element Tensor"):
+        grad(lambda x: x * 2)(np.ones(3))

@@ -6,6 +6,10 @@ it is itself differentiated, ``grad(grad(f))``) it returns Values built by
 ``gradient_graph``, whose graphs reach back to those inputs, so that the outer
 ``grad`` can differentiate them again.
 
+The same functions work for f of Tensors (arguments given as arrays or Tensors, f
+returning a one-element Tensor): the gradients are then arrays, built by
+``tensor.gradients``, with ``create_graph=True`` when nested.
+
 Where the real systems differ: ``jax.grad`` traces f into a program and transforms
 the program; PyTorch differentiates a recorded graph, as we do, and nests with
 ``torch.autograd.grad(..., create_graph=True)`` or ``torch.func.grad``.
@@ -16,7 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from tinygrad_edu.engine import Value, enable_grad, gradient_graph
+from tinygrad_edu.tensor import Tensor, gradients
 
 Scalar = float | Value
 Function = Callable[..., Value | float]
@@ -37,9 +44,11 @@ def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any
     """
     indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
-    def value_and_gradient(*args: Scalar) -> tuple[Any, Any]:
+    def value_and_gradient(*args: Any) -> tuple[Any, Any]:
         global _depth
         _check_argnums(indices, len(args))
+        if any(isinstance(arg, (Tensor, np.ndarray)) for arg in args):
+            return _tensor_value_and_grad(f, args, indices, isinstance(argnums, int))
         nested = _depth > 0 or any(isinstance(arg, Value) for arg in args)
         _depth += 1
         try:
@@ -73,6 +82,34 @@ def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
         return value_and_gradient(*args)[1]
 
     return gradient
+
+
+def _tensor_value_and_grad(
+    f: Callable[..., Any], args: tuple[Any, ...], indices: tuple[int, ...], single: bool
+) -> tuple[Any, Any]:
+    """``value_and_grad`` for f of Tensors: the same rules, with ``tensor.gradients``."""
+    global _depth
+    nested = _depth > 0 or any(isinstance(arg, Tensor) and arg.requires_grad for arg in args)
+    _depth += 1
+    try:
+        with enable_grad():
+            # An argument with a graph gets a node of its own (* 1.0), as Values do above.
+            leaves = [_tensor_leaf(arg) for arg in args]
+            output = f(*leaves)
+    finally:
+        _depth -= 1
+    if not isinstance(output, Tensor) or output.size != 1:
+        shape = output.shape if isinstance(output, Tensor) else type(output).__name__
+        raise TypeError(f"f must return a one-element Tensor to be differentiated, got {shape}")
+    found = gradients(output, [leaves[index] for index in indices], create_graph=nested)
+    value: Any = output if nested else output.item()
+    return value, found[0] if single else tuple(found)
+
+
+def _tensor_leaf(arg: Any) -> Tensor:
+    if isinstance(arg, Tensor) and arg.requires_grad:
+        return arg * 1.0
+    return Tensor(arg.data if isinstance(arg, Tensor) else arg, requires_grad=True)
 
 
 def hessian(f: Function) -> Callable[..., list[list[float]]]:

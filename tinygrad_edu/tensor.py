@@ -38,13 +38,23 @@ import numbers
 import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from typing import Any, Union
 
 import numpy as np
 
 from tinygrad_edu.engine import _grad_mode, enable_grad, no_grad
 
-__all__ = ["Tensor", "concatenate", "enable_grad", "no_grad", "stack", "where"]
+__all__ = [
+    "Tensor",
+    "backpropagate",
+    "concatenate",
+    "enable_grad",
+    "gradients",
+    "no_grad",
+    "stack",
+    "where",
+]
 
 Array = np.ndarray[Any, Any]
 Operand = Union["Tensor", float, int, Array]
@@ -500,26 +510,62 @@ class Tensor:
         ``create_graph=True`` the gradients are Tensors with graphs of their own, to
         differentiate again. Gradients accumulate, as in PyTorch: zero them between steps.
         """
-        if not self._requires_grad:
-            raise ValueError(
-                "backward() on a tensor that does not require grad: no input of the ops "
-                "that made it requires grad (make parameters with requires_grad=True), "
-                "or it was computed under no_grad()"
-            )
-        _keep_numpy_quiet()
-        seed = _seed_gradient(self, gradient, create_graph)
-        order = topological_order(self)
-        if create_graph:
-            with enable_grad():
-                _backpropagate(order, seed, create_graph=True)
-        else:
-            _backpropagate(order, seed, create_graph=False)
+        backpropagate(self, gradient, create_graph)
 
 
 _LEAVES_THE_GRAPH = (
     "{what} on a Tensor that requires grad would leave the graph, and its gradient "
     "with it: use tensor.detach().numpy() for the numbers"
 )
+
+
+Observer = Callable[["Tensor", Any, "Tensor", Any], None]
+"""Called as ``on_edge(node, g, input, contribution)`` for each edge backward walks."""
+
+
+def backpropagate(
+    root: Tensor, gradient: Any = None, create_graph: bool = False, on_edge: Observer | None = None
+) -> None:
+    """What ``root.backward(gradient, create_graph)`` does; ``on_edge``, if given, sees
+    every edge's step (the node, its gradient g, the input and what the input got after
+    summing out broadcasting): that is how ``trace_backward`` records them."""
+    if not isinstance(root, Tensor) or not root._requires_grad:
+        raise ValueError(
+            "backward() on a tensor that does not require grad: no input of the ops "
+            "that made it requires grad (make parameters with requires_grad=True), "
+            "or it was computed under no_grad()"
+        )
+    _keep_numpy_quiet()
+    seed = _seed_gradient(root, gradient, create_graph)
+    with enable_grad() if create_graph else nullcontext():
+        _backpropagate(topological_order(root), seed, create_graph, on_edge=on_edge)
+
+
+def gradients(
+    output: Tensor, inputs: Sequence[Tensor], gradient: Any = None, create_graph: bool = False
+) -> list[Gradient]:
+    """d(output)/d(input) for each of ``inputs``, returned rather than added to ``.grad``
+    (PyTorch: ``torch.autograd.grad``); ``gradient`` and ``create_graph`` as in
+    ``backward``. An input that the output does not depend on gets zeros (PyTorch
+    raises unless ``allow_unused=True``, then gives None; JAX gives zeros).
+    """
+    if not isinstance(output, Tensor) or not output.requires_grad:
+        raise ValueError("gradients: output must be a Tensor that requires grad")
+    wanted = _tensor_list(inputs, "gradients")
+    for position, input in enumerate(wanted):
+        if not input.requires_grad:
+            raise ValueError(f"gradients: input {position} does not require grad")
+    seed = _seed_gradient(output, gradient, create_graph)
+    with enable_grad() if create_graph else nullcontext():
+        found = _backpropagate(topological_order(output), seed, create_graph, set(wanted))
+    results: list[Gradient] = []
+    for input in wanted:
+        grad = found.get(input, np.zeros_like(input.data))
+        if create_graph:
+            results.append(grad if isinstance(grad, Tensor) else _leaf(np.asarray(grad)))
+        else:
+            results.append(np.array(grad, dtype=input.dtype))
+    return results
 
 
 # ---------------------------------------------------------------------- several tensors at once
@@ -704,16 +750,18 @@ rule for all the tensors of a list), as arithmetic on ndarrays or on Tensors."""
 # ---------------------------------------------------------------------- backpropagation
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
+def topological_order(root: Tensor, all_nodes: bool = False) -> list[Tensor]:
     """Every tensor that requires grad and that ``root`` depends on, each after its
-    inputs, root last; by depth-first search with an explicit stack (no recursion)."""
+    inputs, root last; by depth-first search with an explicit stack (no recursion).
+    With ``all_nodes``, also those that need no gradient (data, constants), as a
+    picture of the graph shows them."""
     order: list[Tensor] = []
     visited = {root}
     stack = [(root, iter(root.inputs))]
     while stack:
         node, inputs_left = stack[-1]
         for input in inputs_left:
-            if input._requires_grad and input not in visited:
+            if (all_nodes or input._requires_grad) and input not in visited:
                 visited.add(input)
                 stack.append((input, iter(input.inputs)))
                 break
@@ -723,13 +771,27 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def _backpropagate(order: list[Tensor], seed: Gradient, create_graph: bool) -> None:
+def _backpropagate(
+    order: list[Tensor],
+    seed: Gradient,
+    create_graph: bool,
+    wanted: set[Tensor] | None = None,
+    on_edge: Observer | None = None,
+) -> dict[Tensor, Any]:
     """The chain rule over the graph, from the root (last in ``order``) to the leaves:
-    each node's gradient is complete once every node after it has sent its share."""
+    each node's gradient is complete once every node after it has sent its share.
+
+    The gradients go into ``.grad`` (of leaves and retained tensors); or, given the
+    ``wanted`` tensors, come back in a dictionary and no ``.grad`` changes.
+    """
     grads: dict[Tensor, Any] = {order[-1]: seed}
+    found: dict[Tensor, Any] = {}
     for node in reversed(order):
         grad = grads.pop(node)  # popped: an intermediate gradient is freed once used
-        if not node.op or node._retains_grad:
+        if wanted is not None:
+            if node in wanted:
+                found[node] = grad
+        elif not node.op or node._retains_grad:
             _accumulate(node, grad, create_graph)
         if not node.op:
             continue
@@ -737,22 +799,22 @@ def _backpropagate(order: list[Tensor], seed: Gradient, create_graph: bool) -> N
         values = inputs if create_graph else [input.data for input in inputs]
         out = node if create_graph else node.data
         rules = VJP_RULES[node.op]
-        if isinstance(rules, tuple):
-            # PyTorch's needs_input_grad: no rule runs for an input that wants no gradient.
-            contributions = [
-                (input, rule(grad, *values, out, **node.saved))
-                for input, rule in zip(inputs, rules)
-                if input._requires_grad
-            ]
-        else:
-            contributions = list(zip(inputs, rules(grad, *values, out, **node.saved)))
-        for input, contribution in contributions:
-            if not input._requires_grad:
+        # An op over a list of tensors has one rule that gives every share at once.
+        shares = None if isinstance(rules, tuple) else rules(grad, *values, out, **node.saved)
+        for position, input in enumerate(inputs):
+            if not input._requires_grad:  # PyTorch's needs_input_grad: no rule runs for it
                 continue
+            if shares is None:
+                contribution = rules[position](grad, *values, out, **node.saved)  # type: ignore[index]
+            else:
+                contribution = shares[position]
             if contribution.shape != input.data.shape:
                 contribution = _sum_to(contribution, input.data.shape)
+            if on_edge is not None:
+                on_edge(node, grad, input, contribution)
             earlier = grads.get(input)
             grads[input] = contribution if earlier is None else earlier + contribution
+    return found
 
 
 def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:

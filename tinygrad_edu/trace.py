@@ -15,22 +15,32 @@ Each way down the graph from L to w1 (a *path*) contributes the product of the l
 derivatives along it; d(L)/d(w1) is the sum of these products over all paths. Backward
 computes that same sum without listing paths, one edge at a time, which is why it is
 fast: a graph can have exponentially many paths but only as many edges as it has.
+
+``trace_backward`` also takes a Tensor: each step then shows the shape and size (norm)
+of the gradient arriving at a node and of what each input got, since the numbers
+themselves are whole arrays.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, overload
+
+import numpy as np
 
 from tinygrad_edu.engine import Value, topological_order
+from tinygrad_edu.tensor import Tensor, backpropagate
 from tinygrad_edu.viz import (
     DEFAULT_MAX_NODES,
     checked_order,
+    checked_tensor_order,
     depends_on,
     display_names,
     format_number,
     format_table,
     one_line,
+    tensor_display_names,
 )
 
 DEFAULT_MAX_PATHS = 20
@@ -109,14 +119,26 @@ TRACE_HEADER = (
 )
 
 
-def trace_backward(root: Value, max_nodes: int = DEFAULT_MAX_NODES) -> BackwardTrace:
+@overload
+def trace_backward(root: Value, max_nodes: int = DEFAULT_MAX_NODES) -> BackwardTrace: ...
+
+
+@overload
+def trace_backward(root: Tensor, max_nodes: int = DEFAULT_MAX_NODES) -> TensorBackwardTrace: ...
+
+
+def trace_backward(
+    root: Value | Tensor, max_nodes: int = DEFAULT_MAX_NODES
+) -> BackwardTrace | TensorBackwardTrace:
     """Run ``root.backward()`` and return the record of every step.
 
     The gradients end up exactly as ``root.backward()`` leaves them: this pass's
     d(root)/d(node) is added to whatever ``node.grad`` held before. The trace records
     this pass alone. More Values than ``max_nodes`` raise GraphTooLargeError before
-    anything changes.
+    anything changes. For a Tensor root see ``trace_tensor_backward``.
     """
+    if isinstance(root, Tensor):
+        return trace_tensor_backward(root, max_nodes=max_nodes)
     order = checked_order(root, max_nodes)
     # As in Value.backward: compute this pass from zero, then add the earlier grads back.
     earlier_grads = [node.grad for node in order]
@@ -339,3 +361,114 @@ def _math_name(name: str) -> str:
     shown = one_line(name)
     one_word = shown.isidentifier() or (shown.startswith("#") and shown[1:].isdigit())
     return shown if one_word else f"({shown})"
+
+
+# ---------------------------------------------------------------------- the trace of Tensors
+
+
+@dataclass(frozen=True)
+class TensorEdgeStep:
+    """What one input got from its node: d(root)/d(input) along this edge, summed
+    back to the input's shape (``contribution``)."""
+
+    input: Tensor
+    contribution: Any
+
+    @property
+    def norm(self) -> float:
+        """The size of the contribution: sqrt of the sum of its squares."""
+        return float(np.linalg.norm(self.contribution))
+
+
+@dataclass(frozen=True)
+class TensorBackwardStep:
+    """One op's turn in backward: the gradient g that arrived, complete, and what it
+    sent to each input that requires grad."""
+
+    node: Tensor
+    upstream: Any
+    edges: tuple[TensorEdgeStep, ...]
+
+    @property
+    def upstream_norm(self) -> float:
+        """The size of g."""
+        return float(np.linalg.norm(self.upstream))
+
+
+@dataclass(frozen=True)
+class TensorBackwardTrace:
+    """The record of one backward pass over Tensors, op by op from the root."""
+
+    root: Tensor
+    order: tuple[Tensor, ...]  # every tensor of the graph, as ``graph_table`` numbers them
+    steps: tuple[TensorBackwardStep, ...]
+
+    def received(self, tensor: Tensor) -> Any:
+        """Everything backward sent to ``tensor`` in this pass, added up."""
+        shares = [
+            edge.contribution for step in self.steps for edge in step.edges if edge.input is tensor
+        ]
+        return sum(shares[1:], shares[0]) if shares else np.zeros_like(tensor.data)
+
+    def table(self) -> str:
+        """The trace as a table, one row per edge; then each leaf's gradient."""
+        names = tensor_display_names(list(self.order), {})
+        rows = [["step", "node", "op", "g: shape", "|g|", "input", "got: shape", "|got|"]]
+        for number, step in enumerate(self.steps, start=1):
+            cells = [
+                str(number),
+                one_line(names[step.node]),
+                step.node.op,
+                str(np.shape(step.upstream)),
+                format_number(step.upstream_norm),
+            ]
+            for edge in step.edges:
+                rows.append(
+                    [
+                        *cells,
+                        one_line(names[edge.input]),
+                        str(np.shape(edge.contribution)),
+                        format_number(edge.norm),
+                    ]
+                )
+                cells = ["", "", "", "", ""]  # the node's cells only on its first row
+        leaves = [node for node in self.order if not node.op and node.requires_grad]
+        leaf_lines = [
+            f"  {one_line(names[leaf])}: {leaf.shape}, |grad from this pass| = "
+            f"{format_number(float(np.linalg.norm(self.received(leaf))))}"
+            for leaf in leaves
+        ]
+        return "\n".join([TENSOR_TRACE_HEADER, "", format_table(rows), "", "leaves:", *leaf_lines])
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+TENSOR_TRACE_HEADER = (
+    "Backward over Tensors, op by op from the root: each op gets its complete gradient g\n"
+    "(the shape of its output) and sends each input its vector-Jacobian product, summed\n"
+    "back to the input's shape: input.grad += vjp(g). |x| is the norm, sqrt(sum(x**2))."
+)
+
+
+def trace_tensor_backward(root: Tensor, max_nodes: int = DEFAULT_MAX_NODES) -> TensorBackwardTrace:
+    """Run ``root.backward()`` and return the record of every step: for each op, the
+    gradient that arrived (its shape and norm) and what each input got. Gradients end
+    up exactly as ``root.backward()`` leaves them."""
+    order = checked_tensor_order(root, max_nodes)
+    if root.size != 1:
+        raise ValueError(
+            f"trace_backward needs a one-element root, this one has shape {root.shape}"
+        )
+    steps: list[TensorBackwardStep] = []
+
+    def record(node: Tensor, upstream: Any, input: Tensor, contribution: Any) -> None:
+        if not steps or steps[-1].node is not node:
+            steps.append(TensorBackwardStep(node, upstream, ()))
+        last = steps[-1]
+        steps[-1] = TensorBackwardStep(
+            node, upstream, (*last.edges, TensorEdgeStep(input, contribution))
+        )
+
+    backpropagate(root, on_edge=record)
+    return TensorBackwardTrace(root, tuple(order), tuple(steps))

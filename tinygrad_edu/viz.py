@@ -25,7 +25,9 @@ output                the root you drew                           green box, bol
 ====================  ==========================================  ===================
 
 A graph alone cannot tell a weight from an input: both are leaves. PyTorch marks
-weights with ``requires_grad=True``; here you say which leaves are parameters.
+weights with ``requires_grad=True``; here you say which leaves are parameters. A graph
+of Tensors says it itself: its parameters are the leaves that require grad, and each
+box shows the tensor's shape and dtype (and its numbers, when there are a few).
 
 Labels are written as Graphviz "HTML-like" labels, escaped by ``escape_html_label``,
 so that any text you put in a label (``<``, ``&``, ``{``, ``|``, ``\\``, newlines,
@@ -43,8 +45,11 @@ from typing import Any, Literal, Protocol
 
 # The graphviz package ships no type information, so mypy sees it as Any.
 import graphviz  # type: ignore[import-untyped]
+import numpy as np
 
 from tinygrad_edu.engine import Value, topological_order
+from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.tensor import topological_order as tensor_order
 
 Role = Literal["input", "parameter", "intermediate", "output"]
 Rankdir = Literal["LR", "TB"]
@@ -293,11 +298,11 @@ def _explain_missing_graphviz() -> Iterator[None]:
 
 
 def draw_graph(
-    root: Value,
+    root: Value | Tensor,
     *,
     rankdir: Rankdir = "LR",
     show_local_grads: bool = False,
-    highlight: Value | None = None,
+    highlight: Value | Tensor | None = None,
     model: ParameterNames | None = None,
     parameters: Iterable[Value] = (),
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -314,10 +319,21 @@ def draw_graph(
       which leaves are parameters; ``model`` also names them.
     - ``max_nodes``: more Values than this raise GraphTooLargeError.
 
+    ``root`` may also be a Tensor: see ``draw_tensor_graph``.
+
     Needs no Graphviz program until the picture is rendered or displayed.
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if isinstance(root, Tensor):
+        if show_local_grads:
+            raise ValueError(
+                "show_local_grads is for Values: the local derivative of a Tensor op is a "
+                "whole Jacobian, never formed (backward uses vector-Jacobian products)"
+            )
+        return draw_tensor_graph(
+            root, rankdir=rankdir, highlight=highlight, model=model, max_nodes=max_nodes
+        )
     order = checked_order(root, max_nodes)
     names = parameter_names(model, parameters)
     highlighted = _highlighted(order, highlight)
@@ -335,11 +351,11 @@ def draw_graph(
     return graph
 
 
-def _highlighted(order: list[Value], highlight: Value | None) -> set[Value]:
+def _highlighted(order: list[Value], highlight: Value | Tensor | None) -> set[Value]:
     """The Values on the paths from ``highlight`` to the root (none without one)."""
     if highlight is None:
         return set()
-    if highlight not in order:
+    if not isinstance(highlight, Value) or highlight not in order:
         raise ValueError(f"highlight={highlight!r} is not part of this graph")
     return depends_on(order, highlight)
 
@@ -379,11 +395,11 @@ def _edge_style(highlighted: bool) -> dict[str, str]:
 
 
 def to_dot(
-    root: Value,
+    root: Value | Tensor,
     *,
     rankdir: Rankdir = "LR",
     show_local_grads: bool = False,
-    highlight: Value | None = None,
+    highlight: Value | Tensor | None = None,
     model: ParameterNames | None = None,
     parameters: Iterable[Value] = (),
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -406,7 +422,7 @@ TEXT_OPTIONS = ("model", "parameters", "max_nodes")
 
 
 def render_graph(
-    root: Value,
+    root: Value | Tensor,
     path: str | Path,
     format: str | None = None,
     **options: Any,
@@ -435,7 +451,7 @@ def render_graph(
 
 
 def graph_table(
-    root: Value,
+    root: Value | Tensor,
     *,
     model: ParameterNames | None = None,
     parameters: Iterable[Value] = (),
@@ -444,8 +460,11 @@ def graph_table(
     """The graph as a table, one row per Value in topological order (inputs first).
 
     Columns: row number ``#``, name (label or parameter name), role, op, data, grad,
-    and the Value's inputs by name (unnamed ones by their ``#`` row number).
+    and the Value's inputs by name (unnamed ones by their ``#`` row number). For a
+    Tensor root, shape and dtype take the place of the numbers.
     """
+    if isinstance(root, Tensor):
+        return _tensor_table(checked_tensor_order(root, max_nodes), root, _tensor_names(model))
     order = checked_order(root, max_nodes)
     return _table(order, root, parameter_names(model, parameters))
 
@@ -488,6 +507,8 @@ def graph_tree(
     An op's result used more than once is written out with its inputs once; later
     uses say "(see above)". (A leaf is one line, so it is simply repeated.)
     """
+    if isinstance(root, Tensor):
+        raise TypeError("graph_tree shows Values; for a Tensor use graph_table or draw_graph")
     order = checked_order(root, max_nodes)
     shown = display_names(order, parameter_names(model, parameters))
     lines: list[str] = []
@@ -515,3 +536,155 @@ def _tree_entry(node: Value, name: str) -> str:
     return (
         f"{one_line(name)} = {format_number(node.data)}  (grad {format_number(node.grad)}, {how})"
     )
+
+
+# ---------------------------------------------------------------------- Tensor graphs
+
+
+def checked_tensor_order(root: Tensor, max_nodes: int) -> list[Tensor]:
+    """Every tensor of ``root``'s graph, constants and data included, inputs first; or
+    GraphTooLargeError past ``max_nodes``."""
+    order = tensor_order(root, all_nodes=True)
+    if len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"this graph has {len(order)} Tensors, more than max_nodes={max_nodes}: "
+            f"draw a part of it, or raise the limit with max_nodes={len(order)}."
+        )
+    return order
+
+
+def draw_tensor_graph(
+    root: Tensor,
+    *,
+    rankdir: Rankdir = "LR",
+    highlight: Value | Tensor | None = None,
+    model: ParameterNames | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> ComputationGraph:
+    """Draw the graph of Tensors that computed ``root``: a box per tensor with its
+    label, shape and dtype (its numbers too, and its grad, when they are few), an
+    ellipse per op. Parameters are the leaves that require grad; ``model`` (anything
+    with ``named_parameters()``) names them. ``highlight`` draws the paths from one
+    tensor to the root in red.
+    """
+    order = checked_tensor_order(root, max_nodes)
+    names = _tensor_names(model)
+    if highlight is not None and not any(node is highlight for node in order):
+        raise ValueError("highlight is not a tensor of this graph")
+    highlighted = _tensors_on_paths(order, highlight) if isinstance(highlight, Tensor) else set()
+    graph = ComputationGraph(
+        text_view=_tensor_table(order, root, names),
+        graph_attr={"rankdir": rankdir, "fontname": FONT},
+        node_attr={"fontname": FONT, "fontsize": "12"},
+        edge_attr={"fontname": FONT, "fontsize": "10", "arrowsize": "0.7"},
+    )
+    ids = {node: f"t{index}" for index, node in enumerate(order)}
+    for node in order:
+        style = dict(ROLE_STYLES[_tensor_role(node, root)])
+        if node in highlighted:
+            style.update(color=HIGHLIGHT_COLOUR, penwidth="2.5")
+        graph.node(ids[node], _tensor_label(names.get(node) or node.label, node), **style)
+        if not node.inputs:
+            continue
+        op_id = f"op_{ids[node]}"
+        op_style = dict(OP_STYLE, **({"color": HIGHLIGHT_COLOUR} if node in highlighted else {}))
+        graph.node(op_id, f"<{escape_html_label(node.op)}>", **op_style)
+        graph.edge(op_id, ids[node], **_edge_style(node in highlighted))
+        for input in node.inputs:
+            graph.edge(
+                ids[input], op_id, **_edge_style(input in highlighted and node in highlighted)
+            )
+    return graph
+
+
+SMALL_TENSOR = 6
+"""Tensors with at most this many elements show their numbers in pictures and tables."""
+
+
+def describe_tensor(tensor: Tensor) -> str:
+    """``(2, 3) float64``, and the numbers of a small tensor: ``[0.5 1.5]``."""
+    text = f"{tensor.shape} {tensor.dtype.name}"
+    if tensor.size <= SMALL_TENSOR:
+        text += f" {_numbers(tensor.data)}"
+    return text
+
+
+def _numbers(array: Any) -> str:
+    """An array's numbers on one line, to 4 significant digits: ``[[1. 2.] [3. 4.]]``."""
+    text = np.array2string(np.asarray(array), precision=4, separator=" ", max_line_width=10_000)
+    return " ".join(text.split())
+
+
+def _tensor_label(name: str, node: Tensor) -> str:
+    """The HTML-like label of a Tensor's box: name, shape and dtype, numbers, grad."""
+    rows = [f"{node.shape} {node.dtype.name}"]
+    if node.size <= SMALL_TENSOR:
+        rows.append(f"data {escape_html_label(_numbers(node.data))}")
+    if node.grad is not None:
+        grad = np.asarray(node.grad.data if isinstance(node.grad, Tensor) else node.grad)
+        rows.append(
+            f"grad {escape_html_label(_numbers(grad))}"
+            if grad.size <= SMALL_TENSOR
+            else f"grad norm {format_number(float(np.linalg.norm(grad)))}"
+        )
+    if name:
+        rows.insert(0, f"<B>{escape_html_label(name)}</B>")
+    cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{cells}</TABLE>>'
+
+
+def _tensor_role(node: Tensor, root: Tensor) -> Role:
+    if node is root:
+        return "output"
+    if not node.inputs:
+        return "parameter" if node.requires_grad else "input"
+    return "intermediate"
+
+
+def _tensor_names(model: ParameterNames | None) -> dict[Any, str]:
+    if model is None:
+        return {}
+    if isinstance(model, Mapping):
+        return dict(model)
+    return {parameter: name for name, parameter in model.named_parameters()}
+
+
+def _tensors_on_paths(order: list[Tensor], start: Tensor) -> set[Tensor]:
+    """The tensors of ``order`` that depend on ``start`` (``start`` included)."""
+    on_path = {start}
+    for node in order:
+        if any(input in on_path for input in node.inputs):
+            on_path.add(node)
+    return on_path
+
+
+def tensor_display_names(order: list[Tensor], names: Mapping[Any, str]) -> dict[Tensor, str]:
+    """Each tensor's name in text views: its parameter name or label, else ``#i``, its
+    row in ``graph_table``."""
+    return {node: names.get(node) or node.label or f"#{index}" for index, node in enumerate(order)}
+
+
+def _tensor_table(order: list[Tensor], root: Tensor, names: Mapping[Any, str]) -> str:
+    shown = tensor_display_names(order, names)
+    rows = [["#", "name", "role", "op", "tensor", "grad", "inputs"]]
+    for index, node in enumerate(order):
+        grad = "" if node.grad is None else _grad_summary(node.grad)
+        rows.append(
+            [
+                str(index),
+                one_line(names.get(node) or node.label),
+                _tensor_role(node, root),
+                node.op,
+                describe_tensor(node),
+                grad,
+                ", ".join(one_line(shown[input]) for input in node.inputs),
+            ]
+        )
+    return format_table(rows)
+
+
+def _grad_summary(grad: Any) -> str:
+    array = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    if array.size <= SMALL_TENSOR:
+        return _numbers(array)
+    return f"norm {format_number(float(np.linalg.norm(array)))}"
