@@ -552,3 +552,30 @@ def test_saving_refuses_other_suffixes_and_non_finite_numbers(tmp_path: Path) ->
     with pytest.raises(ValueError, match="non-finite"):
         model.save(tmp_path / "model.npz")
     assert not (tmp_path / "model.npz").exists()
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_gradients_of_gradients_match_torch(kind: str) -> None:
+    """backward(create_graph=True) through the time loop (and LSTM's fused cell)."""
+    torch = pytest.importorskip("torch", reason="compares with torch.autograd.grad")
+    ours = LSTM(2, 3, seed=1) if kind == "LSTM" else GRU(2, 3, seed=1)
+    theirs = torch_twin(torch, ours, lambda nn: getattr(nn, kind)(2, 3))
+    rng = np.random.default_rng(4)
+    x, direction = rng.standard_normal((4, 2, 2)), rng.standard_normal((4, 2, 2))
+    x_ours = Tensor(x, requires_grad=True)
+    (ours(x_ours)[0] ** 2).sum().backward(create_graph=True)
+    first = x_ours.grad
+    assert isinstance(first, Tensor)
+    for parameter in [x_ours, *ours.parameters()]:
+        parameter.grad = None
+    (first * direction).sum().backward()
+    x_theirs = torch.tensor(x, requires_grad=True)
+    (torch_first,) = torch.autograd.grad(
+        (theirs(x_theirs)[0] ** 2).sum(), x_theirs, create_graph=True
+    )
+    second = torch.autograd.grad(
+        (torch_first * torch.tensor(direction)).sum(), [x_theirs, *theirs.parameters()]
+    )
+    np.testing.assert_allclose(first.data, torch_first.detach().numpy(), rtol=1e-12)
+    for mine, reference in zip([x_ours, *ours.parameters()], second):
+        np.testing.assert_allclose(mine.grad, reference.numpy(), rtol=1e-10, atol=1e-13)

@@ -87,19 +87,19 @@ def epoch_line(epoch: int, epochs: int, history: History, seconds: float) -> str
 # ---------------------------------------------------------------------- digits
 
 
-def digits_cnn(seed: int = 0) -> Sequential:
+def digits_cnn(seed: int = 0, dtype: str = "float64") -> Sequential:
     """Two 3x3 convolutions (16 and 32 filters), each followed by relu and 2x2 max
     pooling (8x8 -> 4x4 -> 2x2), then one linear layer to the 10 classes."""
     rng = np.random.default_rng(seed)
     return Sequential(
-        Conv2d(1, 16, 3, padding=1, seed=rng),
+        Conv2d(1, 16, 3, padding=1, seed=rng, dtype=dtype),
         ReLU(),
         MaxPool2d(2),
-        Conv2d(16, 32, 3, padding=1, seed=rng),
+        Conv2d(16, 32, 3, padding=1, seed=rng, dtype=dtype),
         ReLU(),
         MaxPool2d(2),
         Flatten(),
-        Linear(32 * 2 * 2, 10, seed=rng),
+        Linear(32 * 2 * 2, 10, seed=rng, dtype=dtype),
     )
 
 

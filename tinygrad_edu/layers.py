@@ -38,7 +38,7 @@ import numpy as np
 
 from tinygrad_edu.conv import avg_pool2d, conv2d, max_pool2d
 from tinygrad_edu.nn import ModelFileError
-from tinygrad_edu.tensor import Tensor, stack
+from tinygrad_edu.tensor import VJP_RULES, Tensor, _result, concatenate, stack
 
 __all__ = [
     "GRU",
@@ -293,8 +293,11 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         """x of shape (..., in_features) to (..., out_features)."""
         _check_last_axis(x, self.in_features, "Linear", "in_features")
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        rows = x if x.ndim <= 2 else x.reshape(-1, self.in_features)  # one 2-D product
+        out = rows @ self.weight.T
+        if self.bias is not None:
+            out = out + self.bias
+        return out if x.ndim <= 2 else out.reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
         bias = self.bias is not None
@@ -499,6 +502,7 @@ class _Recurrent(Module):
     """
 
     gates = 1
+    biases_add_up = True  # b_ih and b_hh only ever appear as b_ih + b_hh (not so in GRU)
 
     def __init__(
         self,
@@ -551,23 +555,28 @@ class _Recurrent(Module):
             for s in states
         ]
         finals: list[list[Tensor]] = [[] for _ in states]
-        sequence = x
+        # Each step's input as its own tensor. (One matrix product over the whole
+        # sequence, then a slice per step, would be faster forward, but backward turns
+        # each slice of a tensor that requires grad into a gradient of the whole.)
+        inputs = [x[step] for step in range(x.shape[0])]
         for layer in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self._layer_parameters(layer)
-            # The input's share of every step in one matrix product: (L, N, gates * H).
-            projected = sequence @ w_ih.T
-            if b_ih is not None:
-                projected = projected + b_ih
+            input_bias = b_ih
+            if b_ih is not None and b_hh is not None and self.biases_add_up:
+                input_bias, b_hh = b_ih + b_hh, None  # added once per step, not twice
+            to_gates, recurrent = w_ih.T, w_hh.T  # transposed once, used at every step
             state = [s[layer] for s in start]
             outputs = []
-            recurrent = w_hh.T  # transposed once, used at every step
-            for step in range(sequence.shape[0]):
-                state = self._cell(projected[step], state, recurrent, b_hh)
+            for x_t in inputs:
+                projected = x_t @ to_gates
+                if input_bias is not None:
+                    projected = projected + input_bias
+                state = self._cell(projected, state, recurrent, b_hh)
                 outputs.append(state[0])
             for kind, value in enumerate(state):
                 finals[kind].append(value)
-            sequence = stack(outputs)
-        return sequence, finals
+            inputs = outputs
+        return stack(inputs), finals
 
     def _cell(
         self, projected: Tensor, state: list[Tensor], recurrent: Tensor, b_hh: Tensor | None
@@ -694,16 +703,60 @@ class LSTM(_Recurrent):
         self, projected: Tensor, state: list[Tensor], recurrent: Tensor, b_hh: Tensor | None
     ) -> list[Tensor]:
         h, c = state
-        size = self.hidden_size
         gates = projected + h @ recurrent
         if b_hh is not None:
             gates = gates + b_hh
-        input_gate = gates[:, :size].sigmoid()
-        forget_gate = gates[:, size : 2 * size].sigmoid()
-        candidate = gates[:, 2 * size : 3 * size].tanh()
-        output_gate = gates[:, 3 * size :].sigmoid()
-        c = forget_gate * c + input_gate * candidate
-        return [output_gate * c.tanh(), c]
+        both = lstm_cell(gates, c)
+        return [both[:, : self.hidden_size], both[:, self.hidden_size :]]
+
+
+def lstm_cell(gates: Tensor, c: Tensor) -> Tensor:
+    """h_t and c_t side by side, (N, 2H), from the gates before their activations
+    (N, 4H: i, f, g, o) and c_{t-1} (N, H), as LSTM's docstring says.
+
+    One op with its own rule rather than the dozen element-wise ops and four slices it
+    is made of: their backward allocated and added four (N, 4H) arrays per time step,
+    and the whole LSTM step took about twice as long (measured by
+    benchmarks/bench_tensor.py). The rule recomputes the gates from Tensors under
+    ``backward(create_graph=True)``, so that gradients of gradients stay exact.
+    """
+    activated = _lstm_gates(gates.data)
+    input_gate, forget_gate, candidate, output_gate = activated
+    c_new = forget_gate * c.data + input_gate * candidate
+    both = np.concatenate([output_gate * np.tanh(c_new), c_new], axis=1)
+    return _result("lstm_cell", both, (gates, c), {"activated": activated})
+
+
+def _lstm_gates(gates: Any) -> tuple[Any, Any, Any, Any]:
+    """sigmoid(i), sigmoid(f), tanh(g), sigmoid(o), on arrays or on Tensors."""
+    size = gates.shape[1] // 4
+    pieces = [gates[:, k * size : (k + 1) * size] for k in range(4)]
+    if isinstance(gates, Tensor):
+        return pieces[0].sigmoid(), pieces[1].sigmoid(), pieces[2].tanh(), pieces[3].sigmoid()
+    sigmoid = [1.0 / (1.0 + np.exp(-piece)) for piece in (pieces[0], pieces[1], pieces[3])]
+    return sigmoid[0], sigmoid[1], np.tanh(pieces[2]), sigmoid[2]
+
+
+def _lstm_cell_rule(
+    grad: Any, gates: Any, c: Any, out: Any, activated: tuple[Array, ...]
+) -> tuple[Any, Any]:
+    """d(loss)/d(gates) and d(loss)/d(c_{t-1}) from grad = d(loss)/d([h_t, c_t]):
+    c_t also reaches the loss through h_t = o * tanh(c_t), so its gradient is
+    dc = dc_t + dh * o * (1 - tanh(c_t)**2); then d i = dc * g, d f = dc * c_{t-1},
+    d g = dc * i, d o = dh * tanh(c_t), each times its activation's derivative."""
+    tensors = isinstance(gates, Tensor)
+    i, f, g, o = _lstm_gates(gates) if tensors else activated
+    size = c.shape[1]
+    dh, dc_out = grad[:, :size], grad[:, size:]
+    tanh_c = out[:, size:].tanh() if tensors else np.tanh(out[:, size:])
+    dc = dc_out + dh * (o * (1.0 - tanh_c * tanh_c))
+    pieces = [dc * (g * (i * (1.0 - i))), dc * (c * (f * (1.0 - f))), dc * (i * (1.0 - g * g))]
+    pieces.append(dh * (tanh_c * (o * (1.0 - o))))
+    joined = concatenate(pieces, axis=1) if tensors else np.concatenate(pieces, axis=1)
+    return joined, dc * f
+
+
+VJP_RULES["lstm_cell"] = _lstm_cell_rule
 
 
 class GRU(_Recurrent):
@@ -719,6 +772,7 @@ class GRU(_Recurrent):
     """
 
     gates = 3
+    biases_add_up = False  # b_hn is multiplied by r
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
         output, (h_n,) = self._forward(x, [h0])
