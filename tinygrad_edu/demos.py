@@ -122,7 +122,7 @@ def train_digits(
     lr: float = 0.01,
     lr_decay: float = 0.7,
     seed: int = 0,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> tuple[Sequential, History, dict[str, Any]]:
     """Train ``digits_cnn`` with Adam and cross-entropy; the learning rate shrinks by
     ``lr_decay`` after each epoch (PyTorch's ``ExponentialLR``). Returns the model, its
@@ -215,7 +215,7 @@ def train_sequence(
     bits: int = 8,
     train_count: int = 2000,
     seed: int = 0,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> tuple[Adder, History]:
     """Train ``Adder`` on ``train_count`` sums of ``bits``-bit numbers; accuracy is the
     share of sums (all bits right) among 1000 new ones (test) and the training ones."""
@@ -307,7 +307,7 @@ def train_text(
     lr: float = 0.005,
     sample_length: int = 120,
     seed: int = 0,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> tuple[CharRNN, History, str]:
     """Train ``CharRNN`` to predict each next character of the file, with truncated
     backpropagation through time: the text is cut into ``batch_size`` streams, read
@@ -379,7 +379,12 @@ def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
 
 
 def finish(
-    model: Module, history: History, save: str | None, plot: str | None, title: str, out: TextIO
+    model: Module,
+    history: History,
+    save: str | None,
+    plot: str | None,
+    title: str,
+    out: TextIO | None = None,
 ) -> None:
     """Save the model and draw the curves, if asked, saying where."""
     if save:
