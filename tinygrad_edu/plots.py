@@ -27,7 +27,10 @@ def plot_history(history: History, path: str | Path, title: str = "training") ->
     loss_axes, accuracy_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, history.loss, marker="o")
     loss_axes.set(title=f"{title}: loss", xlabel="epoch", ylabel="mean loss")
-    for name, values in (("train", history.train_accuracy), ("test", history.test_accuracy)):
+    for name, values in (
+        ("train, during the epoch", history.train_accuracy),
+        ("test", history.test_accuracy),
+    ):
         if values:
             accuracy_axes.plot(epochs, 100 * np.asarray(values), marker="o", label=name)
     accuracy_axes.set(title=f"{title}: accuracy", xlabel="epoch", ylabel="%")
@@ -70,7 +73,7 @@ def plot_filters_and_mistakes(
 def plot_gradient_norms(norms: Mapping[str, Sequence[float]], path: str | Path, title: str) -> Path:
     """For each named model, |d loss / d h_t| against how many steps t lies before the
     loss, on a log scale: a straight falling line is a vanishing gradient."""
-    figure = _figure(figsize=(6, 3.8))
+    figure = _figure(figsize=(7.5, 4.2))
     axes = figure.subplots()
     for name, values in norms.items():
         axes.semilogy(np.arange(len(values)), values, label=name)
