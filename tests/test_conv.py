@@ -182,3 +182,15 @@ def ones(*shape: int) -> Tensor:
 def test_bad_arguments_are_refused_with_the_reason(call: Any, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+def test_a_nan_in_a_window_is_the_maximum_and_gets_the_gradient_as_in_torch() -> None:
+    torch = pytest.importorskip("torch", reason="compares with torch.nn.functional")
+    x = np.array([[[[1.0, np.nan, 2.0, np.nan], [np.nan, 3.0, 1.0, 1.0]]]])
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = max_pool2d(ours, 2)
+    expected = torch.nn.functional.max_pool2d(theirs, 2)
+    assert np.isnan(out.data).all() and np.isnan(expected.detach().numpy()).all()
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())

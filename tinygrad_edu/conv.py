@@ -38,6 +38,7 @@ picks among several algorithms; this one is always im2col.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -78,15 +79,15 @@ def conv2d(
             f"{weight.shape[1]} (shape {weight.shape})"
         )
     _output_size(x.shape, weight.shape[2:], stride_pair, padding_pair, "conv2d")
-    out: Tensor = _convolve(x, weight, stride_pair, padding_pair)
-    if bias is None:
-        return out
-    bias = _checked_tensor(bias, "conv2d", "bias")
-    if bias.shape != (weight.shape[0],):
-        raise ValueError(
-            f"conv2d: bias must have shape ({weight.shape[0]},), one per kernel, got {bias.shape}"
-        )
-    return out + bias.reshape(1, -1, 1, 1)
+    if bias is not None:
+        bias = _checked_tensor(bias, "conv2d", "bias")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(
+                f"conv2d: bias must have shape ({weight.shape[0]},), one per kernel, got "
+                f"{bias.shape}"
+            )
+    out: Tensor = _convolve(x, weight, stride_pair, padding_pair, bias)
+    return out
 
 
 def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None) -> Tensor:
@@ -99,15 +100,17 @@ def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None) -> Tens
     """
     x, kernel, stride_pair = _checked_pool(x, kernel_size, stride, "max_pool2d")
     rows, cols = _output_size(x.shape, kernel, stride_pair, (0, 0), "max_pool2d")
-    # Offset by offset through the windows, keeping the largest so far and where it
-    # was: a later element wins only if strictly larger (or NaN), as in PyTorch.
-    largest = x.data[_offset(0, 0, rows, cols, stride_pair)].copy()
-    position = np.zeros(largest.shape, dtype=np.intp)  # i * kw + j of the maximum
-    for offset, (i, j) in enumerate(np.ndindex(*kernel)):
-        candidate = x.data[_offset(i, j, rows, cols, stride_pair)]
-        larger = (candidate > largest) | np.isnan(candidate)
-        np.copyto(largest, candidate, where=larger)
-        np.copyto(position, offset, where=larger)
+    # Element (i, j) of every window at once, one strided slice per kernel offset.
+    elements = [x.data[_offset(i, j, rows, cols, stride_pair)] for i, j in np.ndindex(*kernel)]
+    largest = functools.reduce(np.maximum, elements)  # NaN wins, as in PyTorch
+    # Where it is (i * kw + j): the first element equal to it, as PyTorch picks among
+    # ties, found by going through the offsets from the last to the first.
+    position = np.zeros(largest.shape, dtype=np.intp)
+    for offset in range(len(elements) - 1, -1, -1):
+        np.copyto(position, offset, where=elements[offset] == largest)
+    if np.isnan(largest).any():  # a NaN equals nothing: the last NaN is PyTorch's pick
+        for offset, element in enumerate(elements):
+            np.copyto(position, offset, where=np.isnan(element))
     saved = {"position": position, "kernel": kernel, "stride": stride_pair}
     return _result("max_pool2d", largest, (x,), saved)
 
@@ -125,22 +128,27 @@ def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None) -> Tens
 # Tensor, records itself as an op of the graph (create_graph=True), as the engine's rules do.
 
 
-def _convolve(x: Any, weight: Any, stride: Pair, padding: Pair) -> Any:
-    """conv2d without bias: im2col, then one matrix product."""
+def _convolve(x: Any, weight: Any, stride: Pair, padding: Pair, bias: Any = None) -> Any:
+    """conv2d: im2col, then one matrix product (and the bias added to its rows)."""
     if isinstance(x, Tensor) or isinstance(weight, Tensor):
         x, weight = _as_tensor(x), _as_tensor(weight)
-        data, columns = _convolve_arrays(x.data, weight.data, stride, padding)
+        inputs = (x, weight) if bias is None else (x, weight, bias)
+        data, columns = _convolve_arrays(x.data, weight.data, stride, padding, _data(bias))
         # The columns are kept for the weight's gradient, which needs them again.
         saved = {"stride": stride, "padding": padding, "columns": columns}
-        return _result("conv2d", data, (x, weight), saved)
-    return _convolve_arrays(x, weight, stride, padding)[0]
+        return _result("conv2d", data, inputs, saved)
+    return _convolve_arrays(x, weight, stride, padding, bias)[0]
 
 
-def _convolve_arrays(x: Array, weight: Array, stride: Pair, padding: Pair) -> tuple[Array, Array]:
+def _convolve_arrays(
+    x: Array, weight: Array, stride: Pair, padding: Pair, bias: Array | None = None
+) -> tuple[Array, Array]:
     """The convolution of arrays, and the im2col matrix it multiplied."""
     out_channels, kernel = weight.shape[0], weight.shape[2:]
     columns, (n, rows, cols) = _im2col(_pad(x, padding), kernel, stride)
     out = columns @ weight.reshape(out_channels, -1).T  # (N * rows * cols, O)
+    if bias is not None:
+        out += bias  # one bias per column of out: per kernel
     # Copied into NCHW order: the element-wise ops that follow run faster on it.
     nchw = np.ascontiguousarray(out.reshape(n, rows, cols, out_channels).transpose(0, 3, 1, 2))
     return nchw, columns
@@ -248,13 +256,15 @@ def _pick_maxima(u: Any, position: Array, kernel: Pair, stride: Pair) -> Any:
 
 VJP_RULES.update(
     {
+        # (*rest: the bias and the output, or just the output for a conv without bias)
         "conv2d": (
-            lambda g, x, w, out, stride, padding, columns: _convolve_input_grad(
+            lambda g, x, w, *rest, stride, padding, columns: _convolve_input_grad(
                 g, w, x.shape, stride, padding
             ),
-            lambda g, x, w, out, stride, padding, columns: _convolve_weight_grad(
+            lambda g, x, w, *rest, stride, padding, columns: _convolve_weight_grad(
                 x, g, w.shape, stride, padding, columns
             ),
+            lambda g, x, w, b, out, stride, padding, columns: g.sum(axis=(0, 2, 3)),
         ),
         "conv2d_input_grad": (
             lambda u, g, w, out, input_shape, stride, padding: _convolve(u, w, stride, padding),
@@ -361,6 +371,10 @@ def _padded_shape(shape: tuple[int, ...], padding: Pair) -> tuple[int, ...]:
 
 
 # ---------------------------------------------------------------------- checking what users give
+
+
+def _data(x: Tensor | None) -> Array | None:
+    return None if x is None else x.data
 
 
 def _as_tensor(x: Any) -> Tensor:
