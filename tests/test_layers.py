@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, gradcheck
 from tinygrad_edu.layers import (
     GRU,
     LSTM,
@@ -579,3 +579,48 @@ def test_recurrent_gradients_of_gradients_match_torch(kind: str) -> None:
     np.testing.assert_allclose(first.data, torch_first.detach().numpy(), rtol=1e-12)
     for mine, reference in zip([x_ours, *ours.parameters()], second):
         np.testing.assert_allclose(mine.grad, reference.numpy(), rtol=1e-10, atol=1e-13)
+
+
+# ---------------------------------------------------------------------- central differences
+
+
+def as_function(layer: Module) -> tuple[Callable[..., Tensor], list[np.ndarray[Any, Any]]]:
+    """f(x, *parameters) computing the layer's (first) output with the given parameters
+    put in place of its own, for gradcheck; and the parameters' current values."""
+    named = layer.named_parameters()
+
+    def f(x: Tensor, *parameters: Tensor) -> Tensor:
+        for (name, _), parameter in zip(named, parameters):
+            *path, attribute = name.split(".")
+            owner = layer
+            for step in path:
+                owner = owner._modules[step]
+            setattr(owner, attribute, parameter)
+        out = layer(x)
+        return out[0] if isinstance(out, tuple) else out
+
+    return f, [parameter.data.copy() for _, parameter in named]
+
+
+GRADCHECK_CASES = {
+    "Linear": (lambda: Linear(3, 2, seed=1), (2, 3)),
+    "Conv2d": (lambda: Conv2d(2, 2, (2, 3), stride=(1, 2), padding=1, seed=1), (1, 2, 4, 5)),
+    "small CNN": (
+        lambda: Sequential(
+            Conv2d(1, 2, 3, padding=1), Tanh(), MaxPool2d(2), Flatten(), Linear(8, 2)
+        ),
+        (2, 1, 4, 4),
+    ),
+    "RNN": (lambda: RNN(2, 3, num_layers=2, seed=1), (3, 2, 2)),
+    "LSTM": (lambda: LSTM(2, 3, batch_first=True, seed=1), (2, 3, 2)),
+    "GRU": (lambda: GRU(2, 3, seed=1), (3, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK_CASES))
+def test_layer_gradients_match_central_differences(name: str) -> None:
+    """The input's and every parameter's gradient, element by element."""
+    make, shape = GRADCHECK_CASES[name]
+    f, parameters = as_function(make())
+    x = np.random.default_rng(3).uniform(-1, 1, shape)
+    assert gradcheck(f, [x, *parameters])

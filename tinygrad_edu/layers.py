@@ -537,12 +537,12 @@ class _Recurrent(Module):
                 setattr(self, f"bias_hh_l{layer}", _uniform(generator, (rows,), bound, dtype))
 
     def _layer_parameters(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        parameters = self._parameters
+        found = self.__dict__  # what was assigned (bias=False assigns no biases)
         return (
-            parameters[f"weight_ih_l{layer}"],
-            parameters[f"weight_hh_l{layer}"],
-            parameters.get(f"bias_ih_l{layer}"),
-            parameters.get(f"bias_hh_l{layer}"),
+            found[f"weight_ih_l{layer}"],
+            found[f"weight_hh_l{layer}"],
+            found.get(f"bias_ih_l{layer}"),
+            found.get(f"bias_hh_l{layer}"),
         )
 
     def _run(self, x: Tensor, states: list[Tensor | None]) -> tuple[Tensor, list[list[Tensor]]]:
