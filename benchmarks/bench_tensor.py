@@ -40,7 +40,13 @@ THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"
 SEED = 0
 
 TARGET_MICROSECONDS_PER_OP = 6.0
-TARGET_RATIOS = {"mlp-small": 0.4, "mlp-large": 1.0}  # ours / torch, one thread each
+TARGET_RATIOS = {  # ours / torch, one thread each
+    "mlp-small": 0.4,
+    "mlp-large": 1.0,
+    "cnn-digits": 1.0,
+    "lstm": 1.5,
+}
+QUICK_IMAGES = 64  # the digits CNN's "epoch" in --quick mode: a few batches, not 1438 images
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,86 @@ def mlp(
     return step
 
 
+def digits_cnn_epoch(engine: Any, dtype: str, images: int | None = None) -> Callable[[], Any]:
+    """One training epoch of ``tinygrad-edu train digits``'s CNN (conv 16, pool, conv 32,
+    pool, linear) on the digits, batches of 32, cross-entropy and Adam; torch runs the
+    same model with the same start (``bridge.to_torch``). Without scikit-learn, random
+    images of the same shape stand in for the digits."""
+    import numpy as np
+
+    from tinygrad_edu.data import DataLoader, digits
+    from tinygrad_edu.demos import digits_cnn
+
+    try:
+        X, y = digits(seed=SEED)[:2]
+    except ImportError:
+        rng = np.random.default_rng(SEED)
+        X, y = rng.uniform(0, 1, (1438, 1, 8, 8)), rng.integers(0, 10, 1438)
+    images = QUICK_IMAGES if QUICK else len(X) if images is None else images
+    batches = [
+        (inputs.data.astype(dtype), labels)
+        for inputs, labels in DataLoader(X[:images], y[:images], batch_size=32, seed=SEED)
+    ]
+    model = digits_cnn(seed=SEED, dtype=dtype)
+    if engine.name == "ours":
+        from tinygrad_edu.optim import Adam
+
+        optimizer = Adam(model.parameters(), lr=0.01)
+        run = lambda inputs: model(engine.tensor(inputs))  # noqa: E731
+    else:
+        from tinygrad_edu.bridge import to_torch
+
+        model = to_torch(model)
+        optimizer = engine.torch.optim.Adam(model.parameters(), lr=0.01)
+        batches = [(engine.torch.from_numpy(x), engine.torch.from_numpy(t)) for x, t in batches]
+        run = model
+
+    def step() -> Any:
+        for inputs, labels in batches:
+            loss = engine.cross_entropy(run(inputs), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return loss
+
+    return step
+
+
+def lstm_step(engine: Any, dtype: str) -> Callable[[], Any]:
+    """One training step of an LSTM (input 32, hidden 64) over a sequence of 20 steps,
+    batch 32: the last output through a linear layer to 10 classes, cross-entropy,
+    backward through time, SGD. torch runs the same layers (``bridge.to_torch``)."""
+    import numpy as np
+
+    from tinygrad_edu.layers import LSTM, Linear
+
+    rng = np.random.default_rng(SEED)
+    layers = [LSTM(32, 64, seed=SEED, dtype=dtype), Linear(64, 10, seed=SEED + 1, dtype=dtype)]
+    inputs = rng.standard_normal((20, 32, 32)).astype(dtype)
+    labels = rng.integers(0, 10, 32)
+    if engine.name == "ours":
+        lstm, head = layers
+        inputs, targets = engine.tensor(inputs), labels
+    else:
+        from tinygrad_edu.bridge import to_torch
+
+        lstm, head = (to_torch(layer) for layer in layers)
+        inputs, targets = engine.torch.from_numpy(inputs), engine.torch.from_numpy(labels)
+    parameters = [*lstm.parameters(), *head.parameters()]
+
+    def step() -> Any:
+        output, _ = lstm(inputs)
+        loss = engine.cross_entropy(head(output[-1]), targets)
+        loss.backward()
+        engine.step(parameters, 0.01)
+        return loss
+
+    return step
+
+
+QUICK = False
+
+
 WORKLOADS = [
     Workload(
         "tiny", "per op: tanh(y * w) + b chained 100x, shape (4,)", tiny_chain, ops_per_step=301
@@ -195,6 +281,16 @@ WORKLOADS = [
         "mlp-large-tanh",
         "train step, MLP 64-128-128-10 tanh, batch 256, cross-entropy",
         lambda engine, dtype: mlp(engine, dtype, (64, 128, 128, 10), 256, 10),
+    ),
+    Workload(
+        "cnn-digits",
+        "train epoch, digits CNN (conv 16, conv 32), batch 32, Adam",
+        digits_cnn_epoch,
+    ),
+    Workload(
+        "lstm",
+        "train step, LSTM seq 20, batch 32, hidden 64, SGD",
+        lstm_step,
     ),
 ]
 
@@ -310,6 +406,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    global QUICK
+    QUICK = arguments.quick
     rounds, budget = (2, 0.01) if arguments.quick else (9, 0.6)
     dtypes = ("float64",) if arguments.quick else ("float32", "float64")
     if arguments.measure:

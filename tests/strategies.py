@@ -14,6 +14,8 @@ from hypothesis import assume, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value, topological_order
+from tinygrad_edu.conv import avg_pool2d, conv2d, max_pool2d
+from tinygrad_edu.layers import lstm_cell
 from tinygrad_edu.tensor import Tensor, concatenate, stack, where
 
 
@@ -591,6 +593,44 @@ def selections(draw: st.DrawFn) -> TensorExample:
     return TensorExample(inputs, {"condition": condition})
 
 
+@st.composite
+def convolutions(draw: st.DrawFn) -> TensorExample:
+    """Images x (N, C, H, W), kernels (O, C, kh, kw) and biases (O,), with a ``stride``
+    and a ``padding`` that leave at least one output position."""
+    images, channels, kernels = (draw(st.integers(1, 2)) for _ in range(3))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    height, width = (draw(st.integers(max(1, k - 2 * padding), 5)) for k in kernel)
+    shapes_drawn = [(images, channels, height, width), (kernels, channels, *kernel), (kernels,)]
+    inputs = tuple(draw(laid_out(shape, NEAR_ONE)) for shape in shapes_drawn)
+    return TensorExample(inputs, {"stride": stride, "padding": padding})
+
+
+@st.composite
+def poolings(draw: st.DrawFn) -> TensorExample:
+    """Images x (N, C, H, W) whose elements differ pairwise by at least KINK_GAP (so
+    every window's maximum stands out), a ``kernel_size`` and a ``stride`` (None: the
+    kernel's size)."""
+    kernel = draw(st.integers(1, 3))
+    shape = (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 2)),
+        *(draw(st.integers(kernel, 5)) for _ in range(2)),
+    )
+    order = np.random.default_rng(draw(seeds())).permutation(math.prod(shape))
+    x = (order.reshape(shape) - order.size / 2) * 0.1  # distinct, 0.1 apart
+    stride = draw(st.one_of(st.none(), st.integers(1, 2)))
+    return TensorExample((Layout(x),), {"kernel_size": kernel, "stride": stride})
+
+
+@st.composite
+def lstm_cells(draw: st.DrawFn) -> TensorExample:
+    """An LSTM cell's gates before their activations (N, 4H: i, f, g, o) and c (N, H)."""
+    batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    gates = draw(laid_out((batch, 4 * hidden), NEAR_ONE))
+    return TensorExample((gates, draw(laid_out((batch, hidden), NEAR_ONE))))
+
+
 # ---------------------------------------------------------------------- the cases
 
 
@@ -701,6 +741,23 @@ TENSOR_CASES: dict[str, TensorCase] = {
     ),
     "stack": TensorCase(lambda *pieces, axis: stack(list(pieces), axis=axis), ("stack",), stacks()),
     "where": TensorCase(lambda x, y, condition: where(condition, x, y), ("where",), selections()),
+    # The ops of conv.py and layers.py register their rules in the same table.
+    "conv2d": TensorCase(
+        lambda x, weight, bias, stride, padding: conv2d(x, weight, bias, stride, padding),
+        ("conv2d",),
+        convolutions(),
+    ),
+    "max_pool2d": TensorCase(
+        lambda x, kernel_size, stride: max_pool2d(x, kernel_size, stride),
+        ("max_pool2d",),
+        poolings(),
+    ),
+    "avg_pool2d": TensorCase(
+        lambda x, kernel_size, stride: avg_pool2d(x, kernel_size, stride),
+        ("avg_pool2d",),
+        poolings(),
+    ),
+    "lstm_cell": TensorCase(lstm_cell, ("lstm_cell",), lstm_cells()),
 }
 """Every op of the public API, by name, with examples where finite differences can be
 trusted; every entry of VJP_RULES is in some case's ``ops`` (or, for the ops that only

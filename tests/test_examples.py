@@ -42,8 +42,26 @@ KEY_LINES = {
         "dL/dw1 from the matrices:     0.02146953526581111",
         "dL/dw1 from the scalar engine: 0.02146953526581111",
     ],
+    "08_digits_cnn.py": ["epoch 1: last batch's loss ", "test accuracy: "],
+    "09_sequence_rnn.py": ["epoch 1: loss ", "183 + 165 = ", "test accuracy: "],
+    "10_char_rnn.py": ["epoch 1: loss ", "sample: '"],
+    "11_to_pytorch.py": [
+        "same predictions on 359 of 359 test digits",
+        "largest difference between the gradients: ",
+        "back from torch, the same weights: True",
+    ],
 }
 """For each example, the start of lines its output must contain (whole lines for numbers)."""
+
+QUICK_ARGUMENTS = {name: ("--epochs", "1") for name in ("08_digits_cnn.py", "09_sequence_rnn.py")}
+QUICK_ARGUMENTS["10_char_rnn.py"] = ("LICENSE", "--epochs", "1")
+"""Short runs of the training examples: their full runs take tens of seconds."""
+
+NEEDS = {
+    "08_digits_cnn.py": ("sklearn",),
+    "11_to_pytorch.py": ("sklearn", "torch"),
+}
+"""Examples that need an optional package; their tests skip, saying so, without it."""
 
 
 @functools.cache
@@ -77,7 +95,9 @@ def test_every_example_is_tested_here() -> None:
 
 @pytest.mark.parametrize("name", sorted(KEY_LINES))
 def test_example_prints_its_key_lines(name: str) -> None:
-    lines = run_example(name).splitlines()
+    for package in NEEDS.get(name, ()):
+        pytest.importorskip(package, reason=f"{name} needs {package}")
+    lines = run_example(name, *QUICK_ARGUMENTS.get(name, ())).splitlines()
     for expected in KEY_LINES[name]:
         assert any(line.startswith(expected) for line in lines), f"{name}: no line {expected!r}"
 

@@ -20,6 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_edu import GradcheckError, Tensor, gradcheck
+from tinygrad_edu.conv import avg_pool2d, conv2d, max_pool2d
+from tinygrad_edu.layers import lstm_cell
 from tinygrad_edu.tensor import VJP_RULES, concatenate, stack, topological_order, where
 
 from .strategies import (
@@ -37,13 +39,16 @@ from .strategies import (
     boolean_mask_indices,
     broadcast_pairs,
     concatenations,
+    convolutions,
     elementwise,
     hessian_vector_products,
     indexing,
     integer_array_indices,
     laid_out,
+    lstm_cells,
     matmul_pairs,
     maxima_stand_out,
+    poolings,
     reals,
     reductions,
     reshapes,
@@ -171,6 +176,24 @@ SECOND_ORDER_CASES: dict[str, TensorCase] = {
     ),
     "where": TensorCase(
         lambda x, y, condition: where(condition, x * y, y**3), ("where",), selections()
+    ),
+    "conv2d": TensorCase(
+        lambda x, weight, bias, stride, padding: conv2d(x, weight, bias, stride, padding) ** 3,
+        ("conv2d", "conv2d_input_grad", "conv2d_weight_grad"),
+        convolutions(),
+    ),
+    "max_pool2d": TensorCase(
+        lambda x, kernel_size, stride: max_pool2d(x, kernel_size, stride) ** 3,
+        ("max_pool2d", "max_pool2d_backward"),
+        poolings(),
+    ),
+    "avg_pool2d": TensorCase(
+        lambda x, kernel_size, stride: avg_pool2d(x, kernel_size, stride) ** 3,
+        ("avg_pool2d", "avg_pool2d_backward"),
+        poolings(),
+    ),
+    "lstm_cell": TensorCase(
+        lambda gates, c: lstm_cell(gates, c) ** 2, ("lstm_cell",), lstm_cells()
     ),
     "a tanh network's log_softmax": TensorCase(
         lambda x, w1, b1, w2: ((x @ w1 + b1).tanh() @ w2).log_softmax(-1).mean(),

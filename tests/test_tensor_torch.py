@@ -94,6 +94,13 @@ def reversed_axes(x: Any) -> Any:
     return x.permute(tuple(reversed(range(x.ndim))))
 
 
+def torch_lstm_cell(gates: Any, c: Any) -> Any:
+    """PyTorch's LSTM cell from its gates (i, f, g, o): (h, c') side by side."""
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return torch.cat([o.sigmoid() * c_next.tanh(), c_next], dim=1)
+
+
 TORCH_SPELLINGS: dict[str, Callable[..., Any]] = {
     "ndarray * x": lambda x, array: torch.from_numpy(array) * x,
     "leaky_relu": lambda x, slope: F.leaky_relu(x, slope),
@@ -109,6 +116,10 @@ TORCH_SPELLINGS: dict[str, Callable[..., Any]] = {
     "concatenate": lambda *pieces, axis: torch.cat(pieces, dim=axis),
     "stack": lambda *pieces, axis: torch.stack(pieces, dim=axis),
     "where": lambda x, y, condition: torch.where(torch.from_numpy(condition), x, y),
+    "conv2d": lambda x, weight, bias, stride, padding: F.conv2d(x, weight, bias, stride, padding),
+    "max_pool2d": lambda x, kernel_size, stride: F.max_pool2d(x, kernel_size, stride),
+    "avg_pool2d": lambda x, kernel_size, stride: F.avg_pool2d(x, kernel_size, stride),
+    "lstm_cell": lambda gates, c: torch_lstm_cell(gates, c),
 }
 """PyTorch's spelling of the cases where ours differs; the rest run as they are on
 torch tensors (x.exp(), x @ y, x.sum(axis=..., keepdims=...), ...)."""

@@ -7,6 +7,9 @@ shows that the two agree.
 ``graph`` draws a computation graph (the tutorial's worked example, or a formula you
 type) as a table, a tree, a backward trace, DOT or a picture, and explains a gradient
 by the chain rule.
+
+``train digits|sequence|text`` runs the training demos of ``tinygrad_edu.demos`` on
+Tensors: a CNN on handwritten digits, a GRU adding binary numbers, an LSTM on a text.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from tinygrad_edu.data import PEOPLE, TEST_PEOPLE, people
 from tinygrad_edu.expression import build_expression, parse_assignments
+from tinygrad_edu.layers import Module
 from tinygrad_edu.losses import mse_loss
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.playground import DEFAULT_HOST, DEFAULT_PORT
@@ -82,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo)
     _add_graph_command(commands)
     _add_playground_command(commands)
+    _add_train_command(commands)
     return parser
 
 
@@ -289,6 +294,116 @@ def _output_format(format: str | None, output: str | None) -> str:
             f"use --format {wanted}, or another file name"
         )
     return format
+TRAIN_HELP = """\
+Train a network on Tensors and watch it learn: a progress bar (on a terminal) and one
+line per epoch with the loss and accuracy. The same --seed gives the same run.
+
+  tinygrad-edu train digits --pictures filters.png   a CNN on 8x8 handwritten digits
+  tinygrad-edu train sequence                        a GRU adds binary numbers
+  tinygrad-edu train text notes.txt                  a character-level LSTM on a text
+
+--save FILE keeps the trained model (.npz or .json; load it with model.load(FILE)),
+--plot FILE.png draws the loss and accuracy curves (needs matplotlib).
+"""
+
+TRAIN_DEMOS = {
+    # name: (help, epochs, learning rate, batch size)
+    "digits": ("a small CNN on scikit-learn's 8x8 handwritten digits", 8, 0.01, 32),
+    "sequence": ("a GRU learns to add two 8-bit binary numbers, bit by bit", 6, 0.01, 32),
+    "text": ("a character-level LSTM on a text file, with truncated BPTT", 10, 0.005, 16),
+}
+
+
+def _add_train_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    train = commands.add_parser(
+        "train",
+        help="train a CNN, a GRU or a character-level LSTM, with a progress bar",
+        description=TRAIN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demos = train.add_subparsers(dest="demo", metavar="demo", required=True)
+    for name, (summary, epochs, lr, batch_size) in TRAIN_DEMOS.items():
+        demo = demos.add_parser(name, help=summary, description=summary)
+        if name == "text":
+            demo.add_argument("file", help="a UTF-8 text file to learn")
+        demo.add_argument(
+            "--epochs", type=_positive_int, default=epochs, help=f"(default {epochs})"
+        )
+        demo.add_argument("--lr", type=_positive_float, default=lr, help=f"(default {lr})")
+        demo.add_argument(
+            "--batch-size", type=_positive_int, default=batch_size, help="(default %(default)s)"
+        )
+        demo.add_argument("--seed", type=_seed, default=0, help="seed of the whole run (default 0)")
+        demo.add_argument(
+            "--save", type=_model_file, metavar="FILE", help="save the model: .npz or .json"
+        )
+        demo.add_argument("--plot", type=_png_file, metavar="PNG", help="draw the curves as a PNG")
+        if name == "digits":
+            demo.add_argument(
+                "--pictures",
+                type=_png_file,
+                metavar="PNG",
+                help="draw the learned filters and some misclassified digits as a PNG",
+            )
+        if name == "text":
+            for option, default in (
+                ("--sequence-length", 32),
+                ("--hidden-size", 128),
+                ("--sample-length", 120),
+            ):
+                demo.add_argument(
+                    option, type=_positive_int, default=default, help=f"(default {default})"
+                )
+    train.set_defaults(run=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Run one training demo; missing optional packages and bad files are reported."""
+    from tinygrad_edu import demos
+
+    common = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size}
+    try:
+        if args.plot or getattr(args, "pictures", None):
+            from tinygrad_edu.plots import require_matplotlib
+
+            require_matplotlib()
+        model: Module
+        with demos.one_blas_thread():
+            if args.demo == "digits":
+                model, history, test = demos.train_digits(**common, seed=args.seed)
+                if args.pictures:
+                    print(f"wrote {demos.draw_digit_pictures(model, test, args.pictures)}")
+            elif args.demo == "sequence":
+                model, history = demos.train_sequence(**common, seed=args.seed)
+            else:
+                model, history, _ = demos.train_text(
+                    args.file,
+                    sequence_length=args.sequence_length,
+                    hidden_size=args.hidden_size,
+                    sample_length=args.sample_length,
+                    **common,
+                    seed=args.seed,
+                )
+        demos.finish(model, history, args.save, args.plot, args.demo, sys.stdout)
+    except ImportError as error:
+        print(f"tinygrad-edu train: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        print(f"tinygrad-edu train {args.demo}: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _model_file(text: str) -> str:
+    if not text.endswith((".npz", ".json")):
+        raise argparse.ArgumentTypeError(f"the model file must end in .npz or .json, got {text}")
+    return text
+
+
+def _png_file(text: str) -> str:
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"the picture must be a .png file, got {text}")
+    return text
 
 
 def _verdict(probability_female: float) -> str:

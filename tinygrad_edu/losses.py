@@ -1,19 +1,26 @@
 """Loss functions: one number that says how wrong the predictions are.
 
-Each takes ``(y_true, y_pred)`` in the tutorial's order: sequences of equal length
-of plain numbers (the targets) and Values (the predictions), or single numbers.
+On Values, each takes ``(y_true, y_pred)`` in the tutorial's order: sequences of equal
+length of plain numbers (the targets) and Values (the predictions), or single numbers.
+
+On Tensors (see the end of this file) they take PyTorch's order, ``(input, target)``:
+``cross_entropy(logits, targets)``, ``binary_cross_entropy_with_logits(logits,
+targets)``, and ``mse_loss(a, b)``, which is symmetric. ``mse_loss`` and
+``binary_cross_entropy_with_logits`` serve both engines: given a Tensor, they take
+the Tensor path.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Union, overload
 
 import numpy as np
 
 from tinygrad_edu.checks import describe
 from tinygrad_edu.engine import Value
+from tinygrad_edu.tensor import Tensor
 
 Targets = Union[float, Value, Sequence[float | Value], "np.ndarray[Any, Any]"]
 
@@ -21,8 +28,17 @@ PROBABILITY_FLOOR = 1e-7
 """``binary_cross_entropy`` keeps predictions in [1e-7, 1 - 1e-7], as Keras does."""
 
 
-def mse_loss(y_true: Targets, y_pred: Targets) -> Value:
-    """Mean squared error: 1/n * sum((y_true - y_pred)**2)."""
+@overload
+def mse_loss(y_true: Tensor, y_pred: Any) -> Tensor: ...
+@overload
+def mse_loss(y_true: Targets, y_pred: Tensor) -> Tensor: ...
+@overload
+def mse_loss(y_true: Targets, y_pred: Targets) -> Value: ...
+def mse_loss(y_true: Any, y_pred: Any) -> Value | Tensor:
+    """Mean squared error: 1/n * sum((y_true - y_pred)**2); on Tensors, over every
+    element (see ``tensor_mse_loss``)."""
+    if isinstance(y_true, Tensor) or isinstance(y_pred, Tensor):
+        return tensor_mse_loss(y_true, y_pred)
     pairs = _pairs(y_true, y_pred, "mse_loss")
     return _mean([(true - pred) ** 2 for true, pred in pairs])
 
@@ -54,9 +70,19 @@ def binary_cross_entropy(y_true: Targets, y_pred: Targets) -> Value:
     return _mean(terms)
 
 
-def binary_cross_entropy_with_logits(y_true: Targets, logits: Targets) -> Value:
+@overload
+def binary_cross_entropy_with_logits(y_true: Tensor, logits: Any) -> Tensor: ...
+@overload
+def binary_cross_entropy_with_logits(y_true: Targets, logits: Targets) -> Value: ...
+def binary_cross_entropy_with_logits(y_true: Any, logits: Any) -> Value | Tensor:
     """Binary cross-entropy of sigmoid(z) for scores z, computed stably:
-    softplus(z) - t * z, which equals -(t log s(z) + (1 - t) log(1 - s(z)))."""
+    softplus(z) - t * z, which equals -(t log s(z) + (1 - t) log(1 - s(z))).
+
+    Given a Tensor first, the arguments are PyTorch's ``(logits, targets)``: see
+    ``tensor_binary_cross_entropy_with_logits``.
+    """
+    if isinstance(y_true, Tensor):
+        return tensor_binary_cross_entropy_with_logits(y_true, logits)
     pairs = _pairs(y_true, logits, "binary_cross_entropy_with_logits")
     _check_probabilities(pairs, "binary_cross_entropy_with_logits")
     return _mean([z.softplus() - true * z for true, z in pairs])
@@ -121,3 +147,87 @@ def _mean(terms: list[Value]) -> Value:
     for term in terms[1:]:
         total = total + term
     return total / len(terms)
+
+
+# ---------------------------------------------------------------------- losses on Tensors
+# PyTorch's argument order, (input, target), and its reduction: the mean over all.
+
+
+def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
+    """The mean over samples of -log softmax(logits)[target]: logits (N, C), one row of
+    scores per sample, and targets (N,), class indices in [0, C) (or logits (C,) and
+    one index). As ``torch.nn.functional.cross_entropy``.
+
+    Computed as -log_softmax(logits), x - logsumexp(x), so that logits of 1000 or -1000
+    give the exact loss instead of inf or nan. Its gradient is
+    (softmax(logits) - one_hot(targets)) / N.
+    """
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
+    if logits.ndim not in (1, 2) or logits.size == 0:
+        raise ValueError(
+            f"cross_entropy: logits must be (N, C) or (C,) with C >= 1, got shape {logits.shape}"
+        )
+    rows = logits if logits.ndim == 2 else logits.reshape(1, -1)
+    classes = _class_indices(targets, rows.shape, "cross_entropy")
+    picked = rows.log_softmax(axis=1)[np.arange(rows.shape[0]), classes]
+    return -picked.mean()
+
+
+def tensor_mse_loss(a: Any, b: Any) -> Tensor:
+    """mean((a - b)**2) over every element, for Tensors (or a Tensor and an array) of
+    the same shape. PyTorch broadcasts different shapes, with a warning; this refuses
+    them, as the usual cause is a (N,) against an (N, 1)."""
+    a_tensor, b_tensor = _as_loss_tensor(a, "mse_loss"), _as_loss_tensor(b, "mse_loss")
+    if a_tensor.shape != b_tensor.shape:
+        raise ValueError(
+            f"mse_loss: shapes {a_tensor.shape} and {b_tensor.shape} differ (reshape one, "
+            "e.g. predictions.reshape(-1) against targets of shape (N,))"
+        )
+    difference = a_tensor - b_tensor
+    return (difference * difference).mean()
+
+
+def tensor_binary_cross_entropy_with_logits(logits: Tensor, targets: Any) -> Tensor:
+    """mean(softplus(z) - t * z) over every element: the binary cross-entropy of
+    sigmoid(z) against targets t in [0, 1], stable for any z. PyTorch's
+    ``binary_cross_entropy_with_logits(input, target)``, in its order."""
+    z = _as_loss_tensor(logits, "binary_cross_entropy_with_logits")
+    t = _as_loss_tensor(targets, "binary_cross_entropy_with_logits")
+    if z.shape != t.shape:
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: logits {z.shape} and targets {t.shape} differ"
+        )
+    if t.requires_grad or not ((t.data >= 0) & (t.data <= 1)).all():
+        raise ValueError("binary_cross_entropy_with_logits: targets must be constants in [0, 1]")
+    return (z.softplus() - t * z).mean()
+
+
+def _as_loss_tensor(thing: Any, name: str) -> Tensor:
+    if isinstance(thing, Tensor):
+        return thing
+    if isinstance(thing, np.ndarray):
+        return Tensor(thing)
+    raise TypeError(f"{name}: expected a Tensor or an ndarray, got {type(thing).__name__}")
+
+
+def _class_indices(targets: Any, shape: tuple[int, ...], name: str) -> np.ndarray[Any, Any]:
+    """Targets as an int array of N class indices in [0, C), or a clear error."""
+    values = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if values.dtype.kind == "f" and np.array_equal(values, np.round(values)):
+        values = values.astype(np.int64)
+    if values.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: targets must be class indices (whole numbers), got {values.dtype}"
+        )
+    values = values.reshape(-1) if values.ndim == 0 else values
+    if values.shape != (shape[0],):
+        raise ValueError(
+            f"{name}: {shape[0]} rows of logits need {shape[0]} targets, got shape {values.shape}"
+        )
+    if values.size and (values.min() < 0 or values.max() >= shape[1]):
+        raise ValueError(
+            f"{name}: targets must be class indices in [0, {shape[1]}), got values from "
+            f"{values.min()} to {values.max()}"
+        )
+    return values
