@@ -46,7 +46,7 @@ TARGET_RATIOS = {  # ours / torch, one thread each
     "cnn-digits": 1.0,
     "lstm": 1.5,
 }
-QUICK_IMAGES = 64  # the digits CNN's "epoch" in --quick mode: a few batches, not 1438 images
+QUICK_IMAGES = 32  # the digits CNN's "epoch" in --quick mode: one batch, not 1438 images
 
 
 @dataclass(frozen=True)

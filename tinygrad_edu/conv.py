@@ -230,9 +230,14 @@ def _route_to_maxima(
         saved = {"position": position, "input_shape": input_shape, "kernel": kernel}
         return _result("max_pool2d_backward", data, (g,), {**saved, "stride": stride})
     image = np.zeros(input_shape, dtype=g.dtype)
+    apart = stride[0] >= kernel[0] and stride[1] >= kernel[1]  # no element in two windows
     for offset, (i, j) in enumerate(np.ndindex(*kernel)):
-        # np.where, not g * mask: an inf in g must not turn the zeros into NaN.
-        image[_offset(i, j, g.shape[2], g.shape[3], stride)] += np.where(position == offset, g, 0.0)
+        at_maximum = position == offset
+        covered = image[_offset(i, j, g.shape[2], g.shape[3], stride)]
+        if apart:  # each element gets at most one g: copy it there
+            np.copyto(covered, g, where=at_maximum)
+        else:  # np.where, not g * mask: an inf in g must not turn the zeros into NaN
+            covered += np.where(at_maximum, g, 0.0)
     return image
 
 
