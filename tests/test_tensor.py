@@ -522,3 +522,36 @@ def test_value_and_grad_of_tensors_returns_a_float_and_arrays() -> None:
     assert d_weights.tolist() == [[10.0], [16.0]] and d_inputs.tolist() == [[1.0, 1.0], [5.0, 5.0]]
     with pytest.raises(TypeError, match="one-element Tensor"):
         grad(lambda x: x * 2)(np.ones(3))
+
+
+def test_slicing_a_sequence_step_by_step_adds_into_one_buffer_in_backward(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The table's rule for x[index] makes an array of zeros of x's whole size; used once
+    # per step of a sequence, that is quadratic work in the number of steps. Ordinary
+    # backward adds every slice's gradient into one buffer instead: the rule never runs.
+    import tinygrad_edu.tensor as tensor_module
+
+    whole_size_arrays: list[tuple[int, ...]] = []
+    scatter = tensor_module._scatter_add
+
+    def counted(g: object, shape: tuple[int, ...], index: object) -> object:
+        whole_size_arrays.append(shape)
+        return scatter(g, shape, index)
+
+    monkeypatch.setattr(tensor_module, "_scatter_add", counted)
+    x = Tensor(np.ones((50, 8)), requires_grad=True)
+    loss = x[0].sum()
+    for step in range(1, 50):
+        loss = loss + (x[step] * 2.0).sum()
+    loss.backward()
+    assert whole_size_arrays == []
+    assert x.grad is not None and x.grad[1:].min() == 2.0 and x.grad[0].tolist() == [1.0] * 8
+
+
+def test_an_index_gradient_is_added_to_other_paths_without_touching_their_arrays() -> None:
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1.0
+    shared = y + 0.0  # its rule hands y the very array it got
+    (shared.sum() + y[0] * 5.0 + y[[2, 2]].sum()).backward()
+    assert x.grad is not None and x.grad.tolist() == [6.0, 1.0, 3.0]

@@ -790,6 +790,7 @@ def _backpropagate(
     """
     grads: dict[Tensor, Any] = {order[-1]: seed}
     found: dict[Tensor, Any] = {}
+    own_buffers: dict[Tensor, Any] = {}  # gradients made here, safe to add into in place
     for node in reversed(order):
         grad = grads.pop(node)  # popped: an intermediate gradient is freed once used
         if wanted is not None:
@@ -800,6 +801,10 @@ def _backpropagate(
         if not node.op:
             continue
         inputs = node.inputs
+        if node.op == "getitem" and not create_graph and on_edge is None:
+            if inputs[0]._requires_grad:
+                _add_at_index(grads, own_buffers, inputs[0], grad, node.saved["index"])
+            continue
         values = inputs if create_graph else [input.data for input in inputs]
         out = node if create_graph else node.data
         rules = VJP_RULES[node.op]
@@ -819,6 +824,27 @@ def _backpropagate(
             earlier = grads.get(input)
             grads[input] = contribution if earlier is None else earlier + contribution
     return found
+
+
+def _add_at_index(
+    grads: dict[Tensor, Any], own_buffers: dict[Tensor, Any], input: Tensor, grad: Any, index: Any
+) -> None:
+    """Indexing's rule, done in place: add g into the input's gradient at ``index``.
+
+    The rule in the table makes a whole array of zeros for each use of an index, so
+    cutting a sequence of T steps into T slices would cost T arrays of the sequence's
+    size (quadratic in T). Here every slice adds into one buffer made for the input.
+    """
+    buffer: Any = grads.get(input)
+    if buffer is None or own_buffers.get(input) is not buffer:  # another rule's array
+        fresh = np.zeros(input.data.shape, dtype=np.result_type(input.data, grad))
+        if buffer is not None:
+            fresh += buffer
+        grads[input] = own_buffers[input] = buffer = fresh
+    if _is_basic(index):  # slices and ints pick each element at most once
+        buffer[index] += grad
+    else:  # np.add.at adds once per occurrence of a repeated index
+        np.add.at(buffer, index, grad)
 
 
 def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
