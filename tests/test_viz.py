@@ -462,9 +462,11 @@ def test_graph_command_explains_the_tutorials_gradient_of_w1(
 def test_graph_command_prints_the_table_tree_trace_and_dot(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    loss, _ = worked_example()
+    loss, model = worked_example()
     assert main(["graph"]) == 0
-    assert capsys.readouterr().out == graph_table(loss) + "\n"
+    table = capsys.readouterr().out
+    assert table == graph_table(loss, model=model) + "\n"
+    assert "w1      parameter" in table  # the tutorial's weights are drawn as parameters
     assert main(["graph", "--format", "tree"]) == 0
     assert capsys.readouterr().out.startswith("L = 0.2269  (grad 1, **")
     assert main(["graph", "--format", "trace"]) == 0

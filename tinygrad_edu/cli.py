@@ -190,9 +190,10 @@ def _add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
 def run_graph(args: argparse.Namespace) -> int:
     """Build the graph, run backward (traced), and show or write it as asked."""
     try:
+        model = None  # the tutorial's network: its leaves w1..b3 are drawn as parameters
         if args.formula is None:
             person = next(person for person in PEOPLE if person.name == args.person)
-            root, _ = tutorial_loss(person, seed=args.seed)
+            root, model = tutorial_loss(person, seed=args.seed)
         else:
             root = build_expression(args.formula, parse_assignments(args.values))
             root.label = root.label or args.formula.strip()  # name the output by its formula
@@ -203,6 +204,7 @@ def run_graph(args: argparse.Namespace) -> int:
         if args.format is None and args.output is None and args.explain:
             return 0
         options = {
+            "model": model,
             "rankdir": args.rankdir,
             "show_local_grads": args.local_grads,
             "highlight": find_value(root, args.highlight) if args.highlight else None,
@@ -212,8 +214,8 @@ def run_graph(args: argparse.Namespace) -> int:
             print(f"wrote {path}")
             return 0
         texts = {
-            "text": lambda: graph_table(root),
-            "tree": lambda: graph_tree(root),
+            "text": lambda: graph_table(root, model=model),
+            "tree": lambda: graph_tree(root, model=model),
             "trace": lambda: str(trace),
             "dot": lambda: to_dot(root, **options),
         }
