@@ -318,6 +318,27 @@ def test_everything_the_site_loads_is_in_the_site(
     assert not missing, "the site refers to files it does not have:\n" + "\n".join(missing[:20])
 
 
+@pytest.mark.parametrize("page", ["tutorial/index.html", "zh/tutorial/index.html"])
+def test_the_tutorial_in_each_language_shows_its_pictures_and_the_stepper(
+    site: Path, page: str
+) -> None:
+    """The chain-rule picture, the training curve, the decision boundary and the
+    stand-alone backprop stepper are embedded where the tutorial teaches them."""
+    finder = ResourceFinder()
+    tutorial = site / page
+    finder.feed(tutorial.read_text(encoding="utf-8"))
+    names = {Path(urlsplit(address).path).name for address in finder.addresses}
+    expected = {
+        "tutorial_chain_rule_w1.svg",
+        "tutorial_training.svg",
+        "tutorial_boundary.svg",
+        "tutorial.html",
+    }
+    assert expected <= names, f"{page} lacks {sorted(expected - names)}"
+    (stepper,) = [address for address in finder.addresses if address.endswith("tutorial.html")]
+    assert 'id="stepper-data"' in (tutorial.parent / stepper).read_text(encoding="utf-8")
+
+
 def test_no_page_needs_a_script_from_the_internet(site: Path) -> None:
     """Material's script fetches mermaid from a CDN, but only for a page with a mermaid
     diagram (and a polyfill only in browsers without ResizeObserver, which every current
