@@ -293,6 +293,73 @@ def performance_plot(folder: Path, quick: bool) -> list[Path]:
     return [save(figure, folder / "performance.svg", "\n".join(table))]
 
 
+@dataclass(frozen=True)
+class TensorWorkload:
+    """One row of the Tensor engine's table: our time over torch's, median and range."""
+
+    name: str
+    dtype: str
+    ratio: float
+    low: float
+    high: float
+
+
+def tensor_performance_table() -> list[str]:
+    """docs/performance.md's Tensor run against PyTorch, as the page shows it."""
+    return text_block(DOCS / "performance.md", "one thread each")
+
+
+TENSOR_ROW = re.compile(
+    r"^(?P<name>\S.*?)\s+(?P<dtype>float32|float64)\s.*?"
+    r"(?P<ratio>[\d.]+)x \((?P<low>[\d.]+)-(?P<high>[\d.]+)\)$"
+)
+
+
+def tensor_workloads(table: Sequence[str]) -> list[TensorWorkload]:
+    """The rows of the table's first part (one thread each), down to its blank line."""
+    first_part = table[: table.index("")] if "" in table else table
+    found = []
+    for line in first_part:
+        match = TENSOR_ROW.match(line)
+        if match is not None:
+            numbers = (float(match[key]) for key in ("ratio", "low", "high"))
+            found.append(TensorWorkload(match["name"], match["dtype"], *numbers))
+    if not found:
+        raise ValueError("docs/performance.md's Tensor table has no rows in the expected layout")
+    return found
+
+
+def tensor_performance_plot(folder: Path, quick: bool) -> list[Path]:
+    """Our time over torch's for each Tensor workload, one thread each: a bar per dtype
+    at the median ratio, a whisker over the rounds' range, and a line at 1 (as fast)."""
+    table = tensor_performance_table()
+    rows = tensor_workloads(table)
+    names = list(dict.fromkeys(row.name for row in rows))  # in the table's order, once
+    plt = pyplot()
+    figure, ax = plt.subplots(figsize=(9.0, 3.6), layout="constrained")
+    height = 0.38
+    for offset, dtype in ((-height / 2, "float32"), (height / 2, "float64")):
+        of_dtype = [row for row in rows if row.dtype == dtype]
+        spots = [names.index(row.name) + offset for row in of_dtype]
+        ratios = [row.ratio for row in of_dtype]
+        whiskers = [
+            [row.ratio - row.low for row in of_dtype],
+            [row.high - row.ratio for row in of_dtype],
+        ]
+        ax.barh(spots, ratios, height, xerr=whiskers, capsize=2, label=dtype)
+        for spot, row in zip(spots, of_dtype):  # beyond the whisker, where it is free
+            ax.text(row.high + 0.02, spot, f"{row.ratio:.2f}x", va="center", fontsize=8)
+    ax.axvline(1.0, color="black", lw=1, ls="--")
+    ax.text(1.0, -0.75, " as fast as torch", fontsize=8, va="bottom")
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_ylim(len(names) - 0.5, -0.9)  # the first row at the top, room for the label
+    ax.set_xlabel("our time / torch's time: median and range over the rounds (shorter is faster)")
+    ax.set_title("The Tensor engine against PyTorch, one thread each")
+    ax.set_xlim(0, max(row.high for row in rows) + 0.25)
+    ax.legend(loc="upper right")
+    return [save(figure, folder / "tensor_performance.svg", "\n".join(table))]
+
+
 # ---------------------------------------------------------------------- all of them
 
 PLOTS: list[Callable[[Path, bool], list[Path]]] = [
@@ -300,6 +367,7 @@ PLOTS: list[Callable[[Path, bool], list[Path]]] = [
     moons_plots,
     modes_plot,
     performance_plot,
+    tensor_performance_plot,
 ]
 
 

@@ -143,7 +143,11 @@ def test_committed_plots_stay_small() -> None:
 
 @pytest.mark.parametrize(
     ("image", "table"),
-    [("modes_cost.svg", "modes_table"), ("performance.svg", "performance_table")],
+    [
+        ("modes_cost.svg", "modes_table"),
+        ("performance.svg", "performance_table"),
+        ("tensor_performance.svg", "tensor_performance_table"),
+    ],
 )
 def test_a_plot_of_a_measured_table_shows_the_table_its_page_prints(image: str, table: str) -> None:
     """Change the table on the page and this fails until `python docs/make_plots.py`
@@ -176,3 +180,22 @@ def test_the_performance_table_is_read_row_by_row() -> None:
     assert make_plots.memory_rows(
         ["forward graph, kept                     137        675     4.9x"]
     ) == [("forward graph, kept", 137, 675)]
+
+
+def test_the_tensor_table_is_read_from_its_first_part_only() -> None:
+    make_plots = load_make_plots()
+    rows = make_plots.tensor_workloads(
+        [
+            "one thread each (numpy's BLAS and torch pinned to 1)",
+            "workload                      dtype    ours     torch  ours/torch median (range)",
+            "per op: tanh(y * w) + b  float32  15.07 µs/op  24.25 µs/op  0.62x (0.48-0.75)",
+            "train step, MLP, cross-entropy float64  4.13 ms  4.64 ms  0.90x (0.69-1.36)",
+            "",
+            "default threads",
+            "per op: tanh(y * w) + b  float32  11.55 µs/op  18.55 µs/op  0.64x (0.56-0.91)",
+        ]
+    )
+    assert rows == [
+        make_plots.TensorWorkload("per op: tanh(y * w) + b", "float32", 0.62, 0.48, 0.75),
+        make_plots.TensorWorkload("train step, MLP, cross-entropy", "float64", 0.90, 0.69, 1.36),
+    ]
