@@ -1,4 +1,4 @@
-"""Draw the pictures of docs/pictures.md into docs/images/ (or into a folder you give).
+"""Draw the graph pictures of the docs into docs/images/ (or into a folder you give).
 
 Every picture in the docs comes from this script, never from a drawing program, so
 that a picture always shows what the code really does. Run it again after changing
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.nn import Neuron
+from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.tutorial import tutorial_loss
 from tinygrad_edu.viz import render_graph
 
@@ -57,7 +58,18 @@ def tutorial(folder: Path) -> list[Path]:
     return [before, after, chain_rule]
 
 
-PICTURES: list[Callable[[Path], list[Path]]] = [neuron, used_twice, tutorial]
+def tensor_graph(folder: Path) -> list[Path]:
+    """docs/tensors.md's graph: the tutorial's hidden layer as one matrix, on Alice."""
+    W = Tensor([[1.0, 1.0], [1.0, 1.0]], requires_grad=True, label="W")
+    hidden = (W @ Tensor([-2.0, -1.0], label="x")).sigmoid()
+    hidden.label = "h"
+    L = ((1.0 - hidden) ** 2).sum()
+    L.label = "L"
+    L.backward()
+    return [render_graph(L, folder / "tensor_graph.svg")]
+
+
+PICTURES: list[Callable[[Path], list[Path]]] = [neuron, used_twice, tutorial, tensor_graph]
 
 
 def main(argv: list[str]) -> int:
