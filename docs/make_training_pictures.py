@@ -10,12 +10,16 @@ Every number in them is measured by this script, with the project's own code:
   for LSTM and GRU layers whose gates start open (``gradient_norms`` below).
 
 Run: python3 docs/make_training_pictures.py [folder]   (needs scikit-learn, matplotlib)
+     python3 docs/make_training_pictures.py --quick FOLDER   (one epoch, a few seconds:
+                                                             to check that it works)
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -59,10 +63,16 @@ def gradient_norms(layer: Module, steps: int = 60, batch: int = 16, seed: int = 
     return [float(norm) for norm in per_step[::-1]]
 
 
-def main(folder: Path) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Draw the three pictures into the folder given (default docs/images)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=IMAGES)
+    parser.add_argument("--quick", action="store_true", help="one epoch, to check it works")
+    args = parser.parse_args(argv)
+    folder: Path = args.folder
     folder.mkdir(parents=True, exist_ok=True)
     log = io.StringIO()
-    model, history, test = train_digits(out=log)
+    model, history, test = train_digits(epochs=1 if args.quick else 8, out=log)
     print(log.getvalue().splitlines()[-1])
     print(draw_digit_pictures(model, test, folder / "digits_filters.png"))
     print(plot_history(history, folder / "digits_curves.png", "digits CNN"))
@@ -74,7 +84,8 @@ def main(folder: Path) -> None:
         )
     title = "gradient reaching the input t steps before the loss (untrained, hidden 32)"
     print(plot_gradient_norms(norms, folder / "vanishing_gradients.png", title))
+    return 0
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else IMAGES)
+    sys.exit(main())

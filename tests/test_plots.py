@@ -136,6 +136,37 @@ def test_make_plots_quick_writes_every_plot_the_docs_show(tmp_path: Path) -> Non
         assert "<svg" in (tmp_path / name).read_text(encoding="utf-8")
 
 
+def load_docs_script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_one_command_runs_every_script_that_draws_a_picture_of_the_docs() -> None:
+    make_images = load_docs_script("make_images")
+    scripts = {path.stem for path in DOCS.glob("make_*.py")} - {"make_images"}
+    assert set(make_images.SCRIPTS) == scripts
+    sources = "\n".join((DOCS / f"{script}.py").read_text("utf-8") for script in scripts)
+    drawn_by_hand = [
+        path.name for path in (DOCS / "images").iterdir() if f'"{path.name}"' not in sources
+    ]
+    assert not drawn_by_hand, f"pictures that no script of make_images.py writes: {drawn_by_hand}"
+
+
+def test_make_training_pictures_quick_writes_its_three_pictures(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn", reason="the digits need scikit-learn (the datasets extra)")
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        assert load_docs_script("make_training_pictures").main([str(tmp_path), "--quick"]) == 0
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == ["digits_curves.png", "digits_filters.png", "vanishing_gradients.png"]
+    assert all((tmp_path / name).read_bytes().startswith(b"\x89PNG") for name in written)
+    assert "test accuracy:" in printed.getvalue()
+
+
 def test_committed_plots_stay_small() -> None:
     sizes = {path.name: path.stat().st_size for path in (DOCS / "images").iterdir()}
     assert max(sizes.values()) < 120_000, sizes

@@ -165,6 +165,11 @@ def test_site_builds_strictly_in_every_language(site: Path) -> None:
             assert (site / locale / page).is_file(), f"{locale}/{page}"
 
 
+def test_the_scripts_beside_the_pages_stay_out_of_the_site(site: Path) -> None:
+    assert sorted(path.name for path in DOCS.glob("*.py"))  # there are some to leave out
+    assert not sorted(str(path.relative_to(site)) for path in site.rglob("*.py"))
+
+
 def test_the_api_page_is_generated_from_the_docstrings(site: Path) -> None:
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     assert 'id="tinygrad_edu.engine.Value"' in api
