@@ -103,6 +103,23 @@ def notebook_with(*outputs: dict[str, object]) -> object:
     return notebook
 
 
+def test_settle_streams_joins_a_stream_and_keeps_what_jupyter_shows_of_a_redrawn_line() -> None:
+    notebook = notebook_with(
+        {"output_type": "stream", "name": "stdout", "text": "epoch 1 [#.] 1/2\repoch 1 ["},
+        {"output_type": "stream", "name": "stdout", "text": "##] 2/2\r         \rloss 0.5\n"},
+        {"output_type": "stream", "name": "stdout", "text": "done\r\n"},
+        {"output_type": "display_data", "data": {"text/plain": "<Fig>"}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "after the picture\n"},
+    )
+    runner.settle_streams(notebook)
+    outputs = notebook.cells[0].outputs  # type: ignore[attr-defined]
+    assert [output.get("text") for output in outputs] == [
+        "loss 0.5\ndone\r\n",  # a carriage return that ends a line draws over nothing
+        None,
+        "after the picture\n",  # a stream is not joined across a picture
+    ]
+
+
 def test_differences_compare_text_exactly_and_pictures_by_kind() -> None:
     saved = notebook_with(
         {"output_type": "stream", "name": "stdout", "text": "loss 0.5\n"},
