@@ -48,7 +48,9 @@ Item = TypeVar("Item")
 
 @dataclass
 class History:
-    """What a demo measured, one entry per epoch."""
+    """What a demo measured, one entry per epoch. ``train_accuracy`` is counted during
+    the epoch, while the network still changes, by ``train_digits``; after it, on all
+    the training sums, by ``train_sequence``."""
 
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
