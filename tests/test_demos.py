@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_edu import cli
-from tinygrad_edu.demos import digits_cnn, progress
+from tinygrad_edu.demos import History, digits_cnn, epoch_line, progress
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -115,6 +115,25 @@ def test_the_progress_bar_draws_on_a_terminal_only() -> None:
     assert list(progress(range(4), 4, "epoch 1/1", log)) == [0, 1, 2, 3]
     assert "epoch 1/1 [" + "#" * 30 + "] 4/4" in terminal.getvalue()
     assert "2/4" in terminal.getvalue() and log.getvalue() == ""
+
+
+def test_the_progress_bar_draws_where_asked_and_is_wiped_at_the_end() -> None:
+    """A notebook's output is no terminal: draw=True draws there, draw=False nowhere."""
+    notebook_output, quiet_terminal = io.StringIO(), io.StringIO()
+    quiet_terminal.isatty = lambda: True  # type: ignore[method-assign]
+    assert list(progress(range(2), 2, "epoch 1/1", notebook_output, draw=True)) == [0, 1]
+    assert list(progress(range(2), 2, "epoch 1/1", quiet_terminal, draw=False)) == [0, 1]
+    drawn = notebook_output.getvalue()
+    assert "epoch 1/1 [" + "#" * 15 + "." * 15 + "] 1/2" in drawn
+    assert quiet_terminal.getvalue() == ""
+    last_drawing = drawn.rsplit("\r", 2)[-2]  # what a terminal shows: the last wipe
+    assert drawn.endswith("\r") and last_drawing.strip() == ""
+
+
+def test_an_epoch_line_shows_seconds_only_when_given() -> None:
+    history = History(loss=[0.5], train_accuracy=[0.25], test_accuracy=[0.125])
+    assert epoch_line(1, 8, history) == "epoch  1/8  loss 0.5000  train 25.0%  test 12.5%"
+    assert epoch_line(1, 8, history, 1.25).endswith("test 12.5%  1.2 s")
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ examples/notebooks/run_notebooks.py, which both this test and that command use.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -40,7 +41,13 @@ NOTEBOOKS = runner.notebooks()
 
 def test_the_notebooks_of_the_issue_are_there() -> None:
     names = [path.name for path in NOTEBOOKS]
-    assert names[:2] == ["01_the_tutorial.ipynb", "02_autograd_internals.ipynb"]
+    assert names[:5] == [
+        "01_the_tutorial.ipynb",
+        "02_autograd_internals.ipynb",
+        "03_tensors.ipynb",
+        "04_digits_cnn.ipynb",
+        "05_rnn.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
@@ -84,6 +91,47 @@ def test_the_tutorial_notebook_draws_the_graph_before_and_after_backward_and_the
     assert kinds.count("image/svg+xml") >= 2 and "image/png" in kinds
 
 
+def saved(name: str) -> tuple[str, list[str]]:
+    """What the saved notebook ``name`` prints (every stream, joined) and the kinds of
+    its other outputs, in order. The saved outputs are what a fresh run shows (the test
+    above), so a check of them is a check of the code."""
+    notebook = nbformat.read(runner.NOTEBOOKS / name, as_version=4)
+    outputs = [out for cell in notebook.cells for out in cell.get("outputs", [])]
+    printed = "".join(out.text for out in outputs if out.output_type == "stream")
+    return printed, [kind for out in outputs for kind in out.get("data", {})]
+
+
+def test_the_tensors_notebook_checks_every_number_against_the_scalar_engine() -> None:
+    printed, kinds = saved("03_tensors.ipynb")
+    assert printed.count("equal: True") == 9 and "equal: False" not in printed
+    assert "all nine agree to 1e-15: True" in printed  # the batch
+    assert "summed over the people (axis 0): [-0.01037328  0.02279693]" in printed
+    assert "b_hidden.grad:                   [-0.01037328  0.02279693]" in printed
+    assert "the curves agree to 1e-12: True" in printed  # training, both engines
+    assert "the same as H v to 1e-12: True" in printed  # the Hessian-vector product
+    assert "image/svg+xml" in kinds and "image/png" in kinds  # the graph, the curves
+
+
+def test_the_digits_notebook_trains_with_a_settled_progress_bar_to_97_percent() -> None:
+    printed, kinds = saved("04_digits_cnn.ipynb")
+    accuracy = re.search(r"^test accuracy: ([\d.]+)% of 359 digits", printed, re.MULTILINE)
+    assert accuracy is not None and float(accuracy.group(1)) >= 97.0
+    assert printed.count("epoch ") >= 8 and "\r" not in printed and "[###" not in printed
+    assert not re.search(r"\d s$", printed, re.MULTILINE), "a timing would differ each run"
+    assert kinds.count("image/png") >= 4  # digits, one filter, the curves, filters + mistakes
+
+
+def test_the_rnn_notebook_learns_to_add_and_finds_the_carry() -> None:
+    printed, kinds = saved("05_rnn.ipynb")
+    assert "the same last state: True" in printed  # a GRU step by hand
+    accuracy = re.search(r"^test accuracy: ([\d.]+)% of 1000 sums", printed, re.MULTILINE)
+    assert accuracy is not None and float(accuracy.group(1)) >= 99.0
+    assert "183 + 165 = 348 by the network" in printed
+    carry = re.search(r"^unit \d+: (-?[\d.]+)$", printed, re.MULTILINE)
+    assert carry is not None and abs(float(carry.group(1))) > 0.9
+    assert kinds.count("image/png") >= 3  # the curves, the state, the gradient norms
+
+
 # ---------------------------------------------------------------------- the comparison
 
 
@@ -101,6 +149,23 @@ def notebook_with(*outputs: dict[str, object]) -> object:
     cell.outputs = [nbformat.from_dict(output) for output in outputs]
     notebook.cells.append(cell)
     return notebook
+
+
+def test_settle_streams_joins_a_stream_and_keeps_what_jupyter_shows_of_a_redrawn_line() -> None:
+    notebook = notebook_with(
+        {"output_type": "stream", "name": "stdout", "text": "epoch 1 [#.] 1/2\repoch 1 ["},
+        {"output_type": "stream", "name": "stdout", "text": "##] 2/2\r         \rloss 0.5\n"},
+        {"output_type": "stream", "name": "stdout", "text": "done\r\n"},
+        {"output_type": "display_data", "data": {"text/plain": "<Fig>"}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "after the picture\n"},
+    )
+    runner.settle_streams(notebook)
+    outputs = notebook.cells[0].outputs  # type: ignore[attr-defined]
+    assert [output.get("text") for output in outputs] == [
+        "loss 0.5\ndone\r\n",  # a carriage return that ends a line draws over nothing
+        None,
+        "after the picture\n",  # a stream is not joined across a picture
+    ]
 
 
 def test_differences_compare_text_exactly_and_pictures_by_kind() -> None:

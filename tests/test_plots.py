@@ -24,6 +24,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
+from tinygrad_edu import plots
+from tinygrad_edu.demos import History
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.plots import (
     INSTALL_MATPLOTLIB,
@@ -90,6 +92,22 @@ def test_decision_boundary_colours_the_points_by_label_and_draws_the_boundary() 
     scatter_labels = [collection.get_label() for collection in ax.collections[-2:]]
     assert scatter_labels == ["a", "b"]
     assert [len(collection.get_offsets()) for collection in ax.collections[-2:]] == [2, 2]
+
+
+def test_plot_history_names_the_accuracies_as_every_demo_measures_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sequence demo measures its train accuracy after each epoch, the digits demo
+    during it: the legend must not claim either."""
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda figure, path: drawn.append(figure) or Path(path))
+    history = History(loss=[0.5, 0.25], train_accuracy=[0.5, 0.75], test_accuracy=[0.4, 0.7])
+    plots.plot_history(history, tmp_path / "curves.png", "sums")
+    loss_axes, accuracy_axes = drawn[0].axes
+    legend = [text.get_text() for text in accuracy_axes.get_legend().get_texts()]
+    assert legend == ["train", "test"]
+    assert list(accuracy_axes.get_lines()[0].get_ydata()) == [50.0, 75.0]
+    assert loss_axes.get_title() == "sums: loss"
 
 
 def test_without_matplotlib_a_plot_says_how_to_install_it(

@@ -48,7 +48,9 @@ Item = TypeVar("Item")
 
 @dataclass
 class History:
-    """What a demo measured, one entry per epoch."""
+    """What a demo measured, one entry per epoch. ``train_accuracy`` is counted during
+    the epoch, while the network still changes, by ``train_digits``; after it, on all
+    the training sums, by ``train_sequence``."""
 
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
@@ -56,12 +58,19 @@ class History:
 
 
 def progress(
-    items: Iterable[Item], total: int, label: str, stream: TextIO | None = None
+    items: Iterable[Item],
+    total: int,
+    label: str,
+    stream: TextIO | None = None,
+    draw: bool | None = None,
 ) -> Iterator[Item]:
     """Yield the items, drawing ``label [#####.....] 12/45`` on ``stream`` (default:
-    stderr) as they go, only if it is a terminal (a log file gets no bar)."""
+    stderr) as they go. ``draw``: whether to draw; by default only on a terminal (a log
+    file gets no bar). A notebook's output is no terminal but redraws a line after a
+    carriage return as one does: pass ``draw=True`` there. When the items run out the
+    bar is wiped, so that the next line printed takes its place."""
     stream = sys.stderr if stream is None else stream
-    drawing = stream.isatty()
+    drawing = stream.isatty() if draw is None else draw
     width = 30
     for done, item in enumerate(items, start=1):
         yield item
@@ -74,14 +83,18 @@ def progress(
         stream.flush()
 
 
-def epoch_line(epoch: int, epochs: int, history: History, seconds: float) -> str:
-    """``epoch  3/8  loss 0.0671  train 98.1%  test 97.5%  1.4 s``."""
+def epoch_line(epoch: int, epochs: int, history: History, seconds: float | None = None) -> str:
+    """``epoch  3/8  loss 0.0671  train 98.1%  test 97.5%  1.4 s``; without ``seconds``
+    the line ends at the accuracies (a notebook leaves timings out, so that a second
+    run prints the same text)."""
     parts = [f"epoch {epoch:>2}/{epochs}", f"loss {history.loss[-1]:.4f}"]
     if history.train_accuracy:
         parts.append(f"train {100 * history.train_accuracy[-1]:.1f}%")
     if history.test_accuracy:
         parts.append(f"test {100 * history.test_accuracy[-1]:.1f}%")
-    return "  ".join([*parts, f"{seconds:.1f} s"])
+    if seconds is not None:
+        parts.append(f"{seconds:.1f} s")
+    return "  ".join(parts)
 
 
 # ---------------------------------------------------------------------- digits

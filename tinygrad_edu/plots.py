@@ -165,7 +165,9 @@ def plot_history(history: History, path: str | Path, title: str = "training") ->
     loss_axes.plot(epochs, history.loss, marker="o")
     loss_axes.set(title=f"{title}: loss", xlabel="epoch", ylabel="mean loss")
     for name, values in (
-        ("train, during the epoch", history.train_accuracy),
+        # "train", not "during the epoch": the digits demo counts it while it trains,
+        # the sequence demo after each epoch (see History).
+        ("train", history.train_accuracy),
         ("test", history.test_accuracy),
     ):
         if values:

@@ -16,6 +16,11 @@ match exactly once the parts that change from run to run are normalised: memory
 addresses (``at 0x7f...``) and trailing spaces. Pictures (SVG, PNG) are compared by
 kind, not byte by byte: Graphviz and matplotlib draw the same picture with slightly
 different bytes from one version to the next.
+
+What is saved: the outputs as Jupyter shows them. A progress bar redraws its line
+after a carriage return many times a second; Jupyter shows only the last drawing, and
+so does the file (``settle_streams``), which stays small and reads on a code host as
+it did in Jupyter.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ TEXT_TYPES = ("text/plain", "text/markdown", "application/json")
 """Output kinds compared as text; every other kind (pictures, HTML) by kind alone."""
 
 MEMORY_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+OVERDRAWN = re.compile(r"[^\n]*\r(?=[^\n])")
+"""What a carriage return followed by more text on the same line draws over (as
+Jupyter and nbclient's coalesce_streams read it)."""
 
 
 def notebooks() -> list[Path]:
@@ -72,7 +80,33 @@ def execute(path: Path) -> Any:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    settle_streams(notebook)
     return notebook
+
+
+def settle_streams(notebook: Any) -> None:
+    """In each code cell, join consecutive pieces of one stream (how a print is split
+    into messages depends on timing, not on the code) and keep of each line only what
+    is left after its last carriage return: what Jupyter shows of a progress bar."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        settled: list[Any] = []
+        for output in cell.outputs:
+            previous = settled[-1] if settled else None
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
+                previous.text += output.text
+            else:
+                settled.append(output)
+        for output in settled:
+            if output.output_type == "stream":
+                output.text = OVERDRAWN.sub("", output.text)
+        cell.outputs = settled
 
 
 def shown(notebook: Any) -> list[list[tuple[str, str]]]:
