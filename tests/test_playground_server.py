@@ -19,8 +19,10 @@ import numpy as np
 import pytest
 
 from tinygrad_edu.nn import MLP
+from tinygrad_edu.playground import api
 from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST, rounded
 from tinygrad_edu.playground.config import MAX_BODY_BYTES
+from tinygrad_edu.playground.datasets import feature_matrix
 from tinygrad_edu.playground.server import PlaygroundServer
 
 from .playground_helpers import Client, running_server
@@ -135,6 +137,54 @@ def test_a_point_has_its_scalar_graph_and_the_tensor_engines_gradients(client: C
     assert explained["text"].startswith("dL/d(W1[2,1])")
     grad = next(p["grad"] for p in parameters if p["label"] == "W1[2,1]")
     assert explained["gradient"] == pytest.approx(grad, rel=1e-12, abs=1e-15)
+
+
+ALL_FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "hidden", "features"),
+    [
+        ("spirals", [8, 8, 8], ["x1", "x2"]),  # 511 Values: over explain_gradient's default
+        ("spirals", [8, 8, 8, 8], ["x1", "x2"]),
+        ("spirals3", [8, 8, 8], ["x1", "x2"]),
+        ("spirals3", [8] * 6, ALL_FEATURES),  # the largest network the playground allows
+    ],
+)
+def test_the_chain_rule_is_explained_for_networks_up_to_the_largest_allowed(
+    client: Client, dataset: str, hidden: list[int], features: list[str]
+) -> None:
+    state = client.new_session(dataset=dataset, hidden=hidden, features=features)
+    session = state["session"]
+    # The tensor engine's gradients for the same point, from the server's own session.
+    training = client.server.sessions.get(session).training
+    inputs = feature_matrix(training.train.X[:1], training.config.features)[0]
+    _, tensor_grads = training.network.point_gradients(inputs, int(training.train.labels[0]))
+    last = len(hidden) + 1
+    for label, name in [
+        ("W1[0,0]", "layers.0.neurons.0.w0"),
+        (f"b{last}[0]", f"layers.{last - 1}.neurons.0.bias"),
+    ]:
+        explained = client.ok(
+            "POST",
+            f"/api/sessions/{session}/explain",
+            {"split": "train", "index": 0, "parameter": label},
+        )
+        assert explained["text"].startswith(f"dL/d({label})")
+        assert explained["gradient"] == pytest.approx(tensor_grads[name], rel=1e-9, abs=1e-15)
+
+
+def test_a_point_graph_too_large_to_show_is_a_400_that_says_what_to_change(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = client.new_session(hidden=[4, 2])["session"]  # 73 Values
+    monkeypatch.setattr(api, "POINT_GRAPH_MAX_NODES", 50)
+    request = {"split": "train", "index": 0}
+    for path, body in [("point", request), ("explain", {**request, "parameter": "W1[0,0]"})]:
+        answer = client.send("POST", f"/api/sessions/{session}/{path}", body)
+        assert answer.status == 400, answer.body
+        assert "more than the 50 a point's view can show" in answer.error
+        assert "use fewer hidden layers" in answer.error
 
 
 def test_the_exports_download_a_model_file_and_a_script(client: Client, tmp_path: Any) -> None:

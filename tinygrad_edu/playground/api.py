@@ -34,6 +34,7 @@ from tinygrad_edu.playground.datasets import (
     DATASETS,
     FEATURES,
     MAX_CSV_ROWS,
+    Array,
     Points,
     feature_matrix,
     grid,
@@ -41,7 +42,7 @@ from tinygrad_edu.playground.datasets import (
     view_half_width,
 )
 from tinygrad_edu.playground.network import Training
-from tinygrad_edu.playground.point_graph import point_loss
+from tinygrad_edu.playground.point_graph import PointLoss, point_loss
 from tinygrad_edu.playground.sessions import Session
 from tinygrad_edu.playground.stepper import stepper_data
 from tinygrad_edu.trace import explain_gradient
@@ -52,7 +53,8 @@ MAX_EPOCHS_PER_REQUEST = 100
 MAX_STEPS_PER_REQUEST = 20_000
 """Optimizer steps one train request may take, so that every request ends soon."""
 POINT_GRAPH_MAX_NODES = 1500
-"""The largest network (7 features, 6 layers of 8, 3 classes) makes about 1,320 Values."""
+"""The most Values a point's graph may have, for its steps and for its chain rule.
+The largest network allowed (7 features, 6 layers of 8, 3 classes) makes 1,318."""
 BOUNDARY_GRID = 50
 NEURON_GRID = 20
 
@@ -208,6 +210,25 @@ def _chosen_point(training: Training, request: Mapping[str, Any]) -> tuple[str, 
     return split, index, points
 
 
+def _point_graph(training: Training, points: Points, index: int) -> tuple[Array, int, PointLoss]:
+    """The features and the label of point ``index``, and its loss as a scalar graph.
+
+    RequestError if the graph has more Values than ``POINT_GRAPH_MAX_NODES``. The
+    limits on the network keep every graph below that; if they ever grow, the page
+    says why it cannot show a point instead of failing.
+    """
+    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
+    label = int(points.labels[index])
+    graph = point_loss(training.network, training.config.features, inputs, label)
+    size = len(topological_order(graph.root))
+    if size > POINT_GRAPH_MAX_NODES:
+        raise RequestError(
+            f"this point's graph has {size} Values, more than the {POINT_GRAPH_MAX_NODES} "
+            "a point's view can show: use fewer hidden layers, neurons or features"
+        )
+    return inputs, label, graph
+
+
 def point(session: Session, body: object) -> dict[str, Any]:
     """One point's loss as a scalar graph, with its steps, and the tensor engine's
     gradients for the same point, parameter by parameter."""
@@ -216,10 +237,8 @@ def point(session: Session, body: object) -> dict[str, Any]:
     if training.diverged_at is not None:
         raise RequestError("training diverged: there are no numbers to show; reset", 409)
     split, index, points = _chosen_point(training, request)
-    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
-    label = int(points.labels[index])
+    inputs, label, graph = _point_graph(training, points, index)
     tensor_loss, tensor_grads = training.network.point_gradients(inputs, label)
-    graph = point_loss(training.network, training.config.features, inputs, label)
     by_name = graph.parameters_by_name()
     try:
         steps = stepper_data(
@@ -259,15 +278,14 @@ def explain(session: Session, body: object) -> dict[str, Any]:
     if training.diverged_at is not None:
         raise RequestError("training diverged: there are no numbers to show; reset", 409)
     _, index, points = _chosen_point(training, request)
-    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
-    graph = point_loss(
-        training.network, training.config.features, inputs, int(points.labels[index])
-    )
+    _, _, graph = _point_graph(training, points, index)
     labels: dict[str, Value] = {value.label: value for value in graph.model.parameters()}
     wanted = text(request, "parameter", 40)
     if wanted not in labels:
         raise RequestError(f"parameter {wanted!r} is not in this network; try {next(iter(labels))}")
-    explanation = explain_gradient(graph.root, labels[wanted])
+    # The same size limit as the point's own view (explain_gradient's default is
+    # lower): the page asks for this explanation after every click on a point.
+    explanation = explain_gradient(graph.root, labels[wanted], max_nodes=POINT_GRAPH_MAX_NODES)
     return {
         "parameter": wanted,
         "text": str(explanation),

@@ -563,6 +563,7 @@ function showAgreement() {
 function explainParameter(label) {
   $("parameter").value = label;
   showAgreement();
+  $("explanation").textContent = ""; // not the last parameter's, if this one fails
   const { split, index } = page.point.point;
   return reportErrors(queued(async () => {
     const answer = await request("POST", sessionPath("/explain"), { split, index, parameter: label });
