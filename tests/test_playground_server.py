@@ -286,6 +286,28 @@ def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Clie
     assert client.ok("GET", "/api/options")["limits"]["neurons"] == 8
 
 
+def test_a_bug_is_a_500_and_is_logged_with_its_request_and_traceback(
+    client: Client, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken() -> None:
+        raise ValueError("a bug planted by the test")
+
+    monkeypatch.setattr(api, "options", broken)
+    answer = client.send("GET", "/api/options")
+    assert answer.status == 500 and "see its log" in answer.error
+    log = capsys.readouterr().err
+    assert "GET /api/options HTTP/1.1 failed" in log
+    assert "Traceback" in log and "ValueError: a bug planted by the test" in log
+
+
+def test_a_model_whose_weights_are_no_longer_numbers_is_not_exported(client: Client) -> None:
+    session = client.new_session(dataset="xor", hidden=[2])["session"]
+    training = client.server.sessions.get(session).training
+    training.network.weights[0].data[0, 0] = np.nan  # as a diverged step can leave them
+    answer = client.send("GET", f"/api/sessions/{session}/export/model")
+    assert answer.status == 409 and "lower the learning rate" in answer.error
+
+
 def test_bodies_without_a_length_or_too_large_are_refused_before_reading(client: Client) -> None:
     path = "/api/sessions"
     huge = client.send(

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.engine import Value, topological_order
+from tinygrad_edu.playground import export
 from tinygrad_edu.playground.config import (
     ACTIVATIONS,
     CUSTOM_DATASET,
@@ -292,3 +293,16 @@ def explain(session: Session, body: object) -> dict[str, Any]:
         "gradient": explanation.total,
         "paths": explanation.path_count,
     }
+
+
+def model_file(session: Session, body: object) -> str:
+    """The network as a model file (``export.model_file``), unless its weights are no
+    longer numbers, which a model file cannot hold (409)."""
+    training = session.training
+    if not all(np.isfinite(parameter.data).all() for parameter in training.network.parameters()):
+        raise RequestError(
+            "the weights are no longer numbers (training diverged), so there is no model to "
+            "save: lower the learning rate and reset",
+            status=409,
+        )
+    return export.model_file(training)

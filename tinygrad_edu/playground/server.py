@@ -99,7 +99,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Endpoint]] = [
     (
         "GET",
         re.compile(r"/api/sessions/(?P<id>[^/]+)/export/model"),
-        _session_endpoint(lambda session, body: export.model_file(session.training)),
+        _session_endpoint(api.model_file),
     ),
     (
         "GET",
@@ -230,8 +230,12 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
                 self._send_json(status, payload)
         except RequestError as error:
             self._send_json(error.status, {"error": error.message})
-        except Exception:  # the server stays up whatever goes wrong in one request
-            traceback.print_exc(file=sys.stderr)
+        except ConnectionError:
+            raise  # the browser hung up: no one to answer (and handle_error stays quiet)
+        except Exception:  # a bug: the server stays up, and its log says where
+            self.log_error(
+                "%s failed with this error:\n%s", self.requestline[:200], traceback.format_exc()
+            )
             self._send_json(500, {"error": "the server failed on this request (see its log)"})
 
     def _check_host(self) -> None:
