@@ -220,6 +220,16 @@ BAD_CONFIGS = [
     ({"config": {"dataset": "csv"}, "csv": "1,2\n"}, "CSV line 1: expected 3 values"),
     ({"config": {"dataset": "csv"}, "csv": 7}, "csv must be a string"),
     ([1, 2], "the request must be a JSON object"),
+    # whole numbers too large for a float: refused, not a 500 (and quoted shortened)
+    (
+        {"config": {"learning_rate": 10**400}},
+        "learning_rate must be from 1e-06 to 10, got 100000...000000 (401 digits)",
+    ),
+    ({"config": {"noise": 10**400}}, "noise must be from 0 to 0.5"),
+    ({"config": {"test_fraction": -(10**400)}}, "test_fraction must be from 0.1 to 0.9"),
+    ({"config": {"l2": 10**400}}, "l2 must be from 0 to 1"),
+    ({"config": {"seed": 1e300}}, "seed must be from 0 to 2147483647, got 100000...540160 (301"),
+    ({"config": {"points": -(10**400)}}, "points must be from 10 to 2000, got -10000...000000 ("),
 ]
 
 
@@ -230,6 +240,39 @@ def test_a_bad_set_up_is_a_400_that_says_what_is_wrong(
     answer = client.send("POST", "/api/sessions", body)
     assert answer.status == 400 and message in answer.error
     assert answer.headers["Content-Type"] == "application/json"
+
+
+def test_refusals_quote_what_was_sent_shortened_whatever_its_size(client: Client) -> None:
+    session = client.new_session(dataset="xor", hidden=[2])["session"]
+    long = "x" * 100_000
+    csv_line = "1,2,0\n3,4,1\n5,6,0\n" + long + ",1,0\n"
+    bodies = [
+        ("/api/sessions", {"config": {"dataset": long}}),
+        ("/api/sessions", {"config": {long: 1}}),
+        ("/api/sessions", {"config": {"features": [long]}}),
+        ("/api/sessions", {"config": {"hidden": [10**400]}}),
+        ("/api/sessions", {"config": {"learning_rate": [[[["x" * 50]]]] * 1000}}),
+        ("/api/sessions", {"config": {"dataset": "csv"}, "csv": csv_line}),
+        ("/api/sessions", {"config": {"dataset": "csv"}, "csv": "1,2," + long + "\n"}),
+        (f"/api/sessions/{session}/train", {"epochs": -(10**400)}),
+        (f"/api/sessions/{session}/point", {"split": "train", "index": 10**400}),
+    ]
+    answers = [client.send("POST", path, body) for path, body in bodies]
+    answers += [
+        client.send("GET", "/api/" + long[:60_000]),
+        client.send("B" * 60_000, "/api/options"),
+        client.send(
+            "POST", "/api/sessions", raw=b"{}", headers={"Content-Type": "text/" + long[:60_000]}
+        ),
+        client.send(
+            "POST",
+            "/api/sessions",
+            raw=b"{}",
+            headers={"Content-Type": "application/json", "Content-Length": "x" * 60_000},
+        ),
+    ]
+    for answer in answers:
+        assert 400 <= answer.status < 500 and len(answer.error) < 300, answer.body[:300]
 
 
 def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Client) -> None:
@@ -296,7 +339,7 @@ def test_a_bug_is_a_500_and_is_logged_with_its_request_and_traceback(
     answer = client.send("GET", "/api/options")
     assert answer.status == 500 and "see its log" in answer.error
     log = capsys.readouterr().err
-    assert "GET /api/options HTTP/1.1 failed" in log
+    assert "GET /api/options HTTP/1.1 failed; the traceback follows" in log
     assert "Traceback" in log and "ValueError: a bug planted by the test" in log
 
 

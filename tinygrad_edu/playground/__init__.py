@@ -9,6 +9,7 @@ forward and backward steps and the chain rule come from the scalar engine
 
 The files, in the order they build on each other:
 
+- ``messages.py``: how error messages quote what a request sent, shortened.
 - ``datasets.py``: the 2-D data sets, your own points from CSV, the input features.
 - ``config.py``: the set-up of one experiment, checked field by field.
 - ``network.py``: the network on Tensors, its loss, and training.

@@ -45,10 +45,13 @@ from urllib.parse import urlsplit
 
 from tinygrad_edu.playground import DEFAULT_HOST, DEFAULT_PORT, api, export
 from tinygrad_edu.playground.config import MAX_BODY_BYTES, RequestError
+from tinygrad_edu.playground.messages import shortened, shown
 from tinygrad_edu.playground.sessions import Session, Sessions
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+SERVER_MESSAGE_CHARACTERS = 200
+"""http.server's own error messages are cut to this length."""
 READ_TIMEOUT_SECONDS = 20
 """A client that stops sending halfway through a request is dropped after this long."""
 
@@ -233,9 +236,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         except ConnectionError:
             raise  # the browser hung up: no one to answer (and handle_error stays quiet)
         except Exception:  # a bug: the server stays up, and its log says where
-            self.log_error(
-                "%s failed with this error:\n%s", self.requestline[:200], traceback.format_exc()
-            )
+            # (log_error escapes line breaks, so the traceback is printed as it is)
+            self.log_error("%s failed; the traceback follows", self.requestline[:200])
+            traceback.print_exc(file=sys.stderr)
             self._send_json(500, {"error": "the server failed on this request (see its log)"})
 
     def _check_host(self) -> None:
@@ -252,14 +255,14 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def _require(self, method: str, allowed: tuple[str, ...]) -> None:
         if method not in allowed:
             raise RequestError(
-                f"{method} is not allowed here; use {' or '.join(allowed)}", status=405
+                f"{shortened(method)} is not allowed here; use {' or '.join(allowed)}", status=405
             )
 
     def _route(self, method: str, path: str) -> tuple[int, Any]:
         matches = [(verb, pattern.fullmatch(path), endpoint) for verb, pattern, endpoint in ROUTES]
         found = [(verb, match, endpoint) for verb, match, endpoint in matches if match]
         if not found:
-            raise RequestError(f"there is nothing at {path}", status=404)
+            raise RequestError(f"there is nothing at {shortened(path)}", status=404)
         self._require(method, tuple(verb for verb, _, _ in found))
         _, match, endpoint = next(entry for entry in found if entry[0] == method)
         if method == "POST":
@@ -287,7 +290,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         if length_text is None:
             raise RequestError("a POST needs a Content-Length header", status=411)
         if not length_text.isdigit():
-            raise RequestError(f"Content-Length must be a whole number, got {length_text!r}")
+            raise RequestError(f"Content-Length must be a whole number, got {shown(length_text)}")
         length = int(length_text)
         if length > MAX_BODY_BYTES:
             self.close_connection = True  # the body is left unread
@@ -298,7 +301,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         if content_type.split(";")[0].strip().lower() != "application/json":
             self.close_connection = True
             raise RequestError(
-                f"send the body as JSON (Content-Type: application/json), not {content_type!r}",
+                "send the body as JSON (Content-Type: application/json), "
+                f"not {shown(content_type)}",
                 status=415,
             )
         raw = self.rfile.read(length)
@@ -355,12 +359,14 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         """http.server's own errors (a malformed request line, say), answered as JSON."""
         self.close_connection = True
         if code == HTTPStatus.NOT_IMPLEMENTED:  # a method http.server does not know
-            code, message = HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not allowed"
+            code = HTTPStatus.METHOD_NOT_ALLOWED
+            message = f"{shortened(self.command)} is not allowed"
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = "error"
-        self._send_json(code, {"error": message or phrase})
+        # Its messages quote the request line as it came, which may be 64 KiB long.
+        self._send_json(code, {"error": shortened(message or phrase, SERVER_MESSAGE_CHARACTERS)})
 
 
 def _refuse_constant(name: str) -> None:
