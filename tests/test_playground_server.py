@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -379,6 +380,88 @@ def test_bodies_without_a_length_or_too_large_are_refused_before_reading(client:
         raw.sendall(b"GARBAGE\r\n\r\n")
         assert raw.recv(65536).startswith(b"HTTP/1.1 400 ")
     assert client.ok("GET", "/api/options")
+
+
+def exchange(port: int, request: bytes) -> tuple[list[bytes], bytes, bool]:
+    """Send ``request`` (raw bytes) on one connection: the status lines of the answers
+    that come back, all they say, and whether the server then closed the connection."""
+    received, closed = b"", False
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(request)
+        try:
+            while chunk := raw.recv(65536):
+                received += chunk
+            closed = True
+        except TimeoutError:  # still open, and nothing more to say
+            pass
+    return re.findall(rb"^HTTP/1\.1 \d{3}", received, flags=re.MULTILINE), received, closed
+
+
+def post(port: int, path: str, body: bytes, *headers: str, host: str = "") -> bytes:
+    """A raw POST of ``body``, with a Content-Length and these extra header lines."""
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {host or f'127.0.0.1:{port}'}",
+        "Content-Type: application/json",
+        *headers,
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "status"),
+    [
+        ("/api/nothing", "", b"404"),
+        ("/", "", b"405"),
+        ("/api/options", "", b"405"),
+        ("/api/sessions", "evil.example:80", b"403"),
+    ],
+)
+def test_a_body_refused_unread_ends_the_connection_so_it_is_not_taken_for_a_request(
+    client: Client, path: str, host: str, status: bytes
+) -> None:
+    smuggled = f"GET /api/sessions/smuggled HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n\r\n"
+    body = smuggled.encode("ascii")
+    request = post(client.port, path, body, f"Content-Length: {len(body)}", host=host)
+    statuses, _, closed = exchange(client.port, request)
+    assert statuses == [b"HTTP/1.1 " + status] and closed
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        (["Content-Length: 2", "Content-Length: 40"], b"one Content-Length header; this one has 2"),
+        (["Content-Length: 2", "Content-Length: 2"], b"one Content-Length header; this one has 2"),
+        (["Transfer-Encoding: chunked"], b"Transfer-Encoding is not supported"),
+        (["Transfer-Encoding: chunked", "Content-Length: 2"], b"Transfer-Encoding is not"),
+        (["Content-Length: +2"], b"Content-Length must be a whole number"),
+        (["Content-Length: \xb2"], b"Content-Length must be a whole number"),  # a digit, '²'
+    ],
+)
+def test_a_body_of_unclear_length_is_a_400_and_ends_the_connection(
+    client: Client, headers: list[str], message: bytes
+) -> None:
+    request = post(client.port, "/api/sessions", b"{}", *headers)
+    statuses, received, closed = exchange(
+        client.port, request + b"GET /api/options HTTP/1.1\r\n\r\n"
+    )
+    assert statuses == [b"HTTP/1.1 400"] and closed and message in received
+
+
+def test_a_connection_stays_open_after_a_body_that_was_read(client: Client) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+    try:
+        for body in (b"{}", b"{not json"):  # read, whether or not it is good JSON
+            headers = {"Content-Type": "application/json"}
+            connection.request("POST", "/api/sessions", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            assert response.status in (201, 400) and not response.will_close
+        socket_before = connection.sock
+        connection.request("GET", "/api/options")
+        assert connection.getresponse().status == 200 and connection.sock is socket_before
+    finally:
+        connection.close()
 
 
 def test_a_training_request_too_long_for_one_answer_is_refused(client: Client) -> None:
