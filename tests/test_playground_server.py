@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.playground import api
+from tinygrad_edu.playground import api, cost
 from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST, rounded
 from tinygrad_edu.playground.config import MAX_BODY_BYTES
 from tinygrad_edu.playground.datasets import feature_matrix
@@ -464,11 +464,52 @@ def test_a_connection_stays_open_after_a_body_that_was_read(client: Client) -> N
         connection.close()
 
 
+LARGEST = {"hidden": [8] * 6, "features": ALL_FEATURES, "optimizer": "adam"}
+"""The costliest network to train: the most layers, neurons and features."""
+
+
 def test_a_training_request_too_long_for_one_answer_is_refused(client: Client) -> None:
-    session = client.new_session(dataset="xor", points=2000, test_fraction=0.1, batch_size=1)
-    assert session["steps_per_epoch"] == 1800
-    answer = client.send("POST", f"/api/sessions/{session['session']}/train", {"epochs": 12})
-    assert answer.status == 400 and "ask for at most 11 epochs at a time" in answer.error
+    # Before: these 11 epochs (19,800 steps) trained for 20 s, and held the session.
+    state = client.new_session(
+        dataset="spirals3", points=2000, test_fraction=0.1, batch_size=1, **LARGEST
+    )
+    assert state["steps_per_epoch"] == 1800 and state["epochs_per_request"] == 1
+    answer = client.send("POST", f"/api/sessions/{state['session']}/train", {"epochs": 11})
+    assert answer.status == 400
+    assert "11 epochs of this set-up, each 1800 optimizer steps (batch size 1)" in answer.error
+    assert "ask for at most 1 epoch at a time, or use a larger batch size" in answer.error
+
+
+def test_every_set_up_of_built_in_data_trains_at_least_one_epoch_per_request(
+    client: Client,
+) -> None:
+    # The costliest one: every other built-in set-up costs less per epoch.
+    state = client.new_session(
+        dataset="spirals3", points=2000, test_fraction=0.1, batch_size=1, **LARGEST
+    )
+    training = client.server.sessions.get(state["session"]).training
+    assert cost.training_epoch_cost(training) == cost.MAX_COST_MICROSECONDS
+    small = client.new_session(dataset="xor", hidden=[2], batch_size=50)
+    assert small["epochs_per_request"] == MAX_EPOCHS_PER_REQUEST
+
+
+def test_an_epoch_too_long_for_one_answer_says_which_batch_size_fits(client: Client) -> None:
+    rows = "".join(f"{x % 100 / 50 - 1},{x // 100 / 50 - 1},{x % 2}\n" for x in range(10_000))
+    body = {"config": {"dataset": "csv", "test_fraction": 0.1, "batch_size": 1, **LARGEST}}
+    state = client.ok("POST", "/api/sessions", {**body, "csv": rows})
+    assert state["steps_per_epoch"] == 9000 and state["epochs_per_request"] == 0
+    path = f"/api/sessions/{state['session']}"
+    answer = client.send("POST", f"{path}/train", {"epochs": 1})
+    assert answer.status == 400 and "one epoch of this set-up, 9000 optimizer steps" in answer.error
+    advice = re.search(r"use a batch size of at least (\d+)", answer.error)
+    assert advice is not None, answer.error
+    batch_size = int(advice[1])
+    config = {**body["config"], "batch_size": batch_size}
+    assert client.ok("POST", f"{path}/reset", {"config": config})["epochs_per_request"] == 1
+    smaller = {**config, "batch_size": batch_size - 1}
+    assert client.ok("POST", f"{path}/reset", {"config": smaller})["epochs_per_request"] == 0
+    assert client.ok("POST", f"{path}/reset", {"config": config})["epoch"] == 0
+    assert client.ok("POST", f"{path}/train", {"epochs": 1})["epoch"] == 1
 
 
 def test_your_own_points_from_csv(client: Client) -> None:

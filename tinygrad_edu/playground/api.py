@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.engine import Value, topological_order
-from tinygrad_edu.playground import export
+from tinygrad_edu.playground import cost, export
 from tinygrad_edu.playground.config import (
     ACTIVATIONS,
     CUSTOM_DATASET,
@@ -51,8 +51,7 @@ from tinygrad_edu.viz import GraphvizNotFoundError, node_ids
 
 MAX_CSV_CHARACTERS = 900_000
 MAX_EPOCHS_PER_REQUEST = 100
-MAX_STEPS_PER_REQUEST = 20_000
-"""Optimizer steps one train request may take, so that every request ends soon."""
+"""Epochs one train request may ask for; fewer if they cost more than ``cost.py`` allows."""
 POINT_GRAPH_MAX_NODES = 1500
 """The most Values a point's graph may have, for its steps and for its chain rule.
 The largest network allowed (7 features, 6 layers of 8, 3 classes) makes 1,318."""
@@ -92,6 +91,7 @@ def session_state(session: Session) -> dict[str, Any]:
         "view": view_half_width(training.points),
         "points": {"train": _points_json(training.train), "test": _points_json(training.test)},
         "steps_per_epoch": training.steps_per_epoch,
+        "epochs_per_request": epochs_per_request(training),
         "train_losses": [finite_or_none(loss) for loss in training.train_losses],
         "test_losses": [finite_or_none(loss) for loss in training.test_losses],
         **picture(training),
@@ -146,7 +146,6 @@ def options() -> dict[str, Any]:
             "points": MAX_POINTS,
             "csv_rows": MAX_CSV_ROWS,
             "epochs_per_request": MAX_EPOCHS_PER_REQUEST,
-            "steps_per_request": MAX_STEPS_PER_REQUEST,
             "body_bytes": MAX_BODY_BYTES,
         },
         "defaults": Config().to_json(),
@@ -189,12 +188,9 @@ def train(session: Session, body: object) -> dict[str, Any]:
             "number): lower the learning rate and reset",
             status=409,
         )
-    if epochs * training.steps_per_epoch > MAX_STEPS_PER_REQUEST:
-        most = max(MAX_STEPS_PER_REQUEST // training.steps_per_epoch, 1)
-        raise RequestError(
-            f"{epochs} epochs are {epochs * training.steps_per_epoch} optimizer steps with "
-            f"this batch size; ask for at most {most} epochs at a time"
-        )
+    most = epochs_per_request(training)
+    if epochs > most:
+        raise RequestError(_too_much_work(training, epochs, most))
     first_new = training.epoch + 1
     training.run_epochs(epochs)
     return {
@@ -202,6 +198,35 @@ def train(session: Session, body: object) -> dict[str, Any]:
         "test_losses": [finite_or_none(loss) for loss in training.test_losses[first_new:]],
         **picture(training),
     }
+
+
+def epochs_per_request(training: Training) -> int:
+    """The most epochs one train request may ask for with this set-up (maybe 0)."""
+    return min(MAX_EPOCHS_PER_REQUEST, cost.most_epochs(training))
+
+
+def _too_much_work(training: Training, epochs: int, most: int) -> str:
+    """Why ``epochs`` epochs are refused, and what to ask for instead."""
+    budget = f"one request may do about {cost.MAX_COST_MICROSECONDS / 1e6:.0f} s"
+    each = f"{training.steps_per_epoch} optimizer steps (batch size {training.config.batch_size})"
+    if most > 0:
+        estimate = epochs * cost.training_epoch_cost(training) / 1e6
+        return (
+            f"{epochs} epochs of this set-up, each {each}, are about {estimate:.1f} s of "
+            f"work, and {budget}: ask for at most {most} epoch{'s' if most > 1 else ''} "
+            "at a time" + (", or use a larger batch size" if training.steps_per_epoch > 1 else "")
+        )
+    estimate = cost.training_epoch_cost(training) / 1e6
+    batch_size = cost.smallest_batch_size(training)
+    instead = (
+        f"use a batch size of at least {batch_size}"
+        if batch_size is not None
+        else "use fewer points or a smaller network"
+    )
+    return (
+        f"one epoch of this set-up, {each}, is about {estimate:.1f} s of work, and "
+        f"{budget}: {instead}"
+    )
 
 
 def _chosen_point(training: Training, request: Mapping[str, Any]) -> tuple[str, int, Points]:

@@ -31,6 +31,8 @@ MAX_HIDDEN_LAYERS = 6
 MAX_NEURONS = 8
 MAX_POINTS = 2000
 MAX_SEED = 2**31 - 1
+MIN_TEST_FRACTION = 0.1
+MAX_TEST_FRACTION = 0.9
 MAX_BODY_BYTES = 1024 * 1024
 """Enough for a CSV of 10,000 points; a larger body is refused (413) before it is read."""
 
@@ -89,7 +91,13 @@ class Config:
             dataset=choice(settings, "dataset", (*DATASETS, CUSTOM_DATASET), default.dataset),
             points=integer(settings, "points", 10, MAX_POINTS, default.points),
             noise=number(settings, "noise", 0.0, 0.5, default.noise),
-            test_fraction=number(settings, "test_fraction", 0.1, 0.9, default.test_fraction),
+            test_fraction=number(
+                settings,
+                "test_fraction",
+                MIN_TEST_FRACTION,
+                MAX_TEST_FRACTION,
+                default.test_fraction,
+            ),
             seed=integer(settings, "seed", 0, MAX_SEED, default.seed),
             features=features,
             hidden=tuple(
