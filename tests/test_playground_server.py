@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST, rounded
 from tinygrad_edu.playground.config import MAX_BODY_BYTES
 from tinygrad_edu.playground.datasets import feature_matrix
 from tinygrad_edu.playground.server import PlaygroundServer
+from tinygrad_edu.playground.sessions import IDLE_SECONDS, MAX_SESSIONS
 
 from .playground_helpers import Client, running_server
 
@@ -100,7 +102,7 @@ def test_a_session_is_created_read_reset_and_deleted(client: Client) -> None:
     assert reset["config"]["hidden"] == [4, 2]  # a reset starts from its own config
     assert client.ok("DELETE", f"/api/sessions/{session}") == {"deleted": session}
     gone = client.send("GET", f"/api/sessions/{session}")
-    assert gone.status == 404 and "reload the page" in gone.error
+    assert gone.status == 404 and "Reload the page" in gone.error
 
 
 def test_train_returns_the_new_epochs_losses_and_pictures(client: Client) -> None:
@@ -304,7 +306,7 @@ def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Clie
         (client.send("PUT", "/api/options"), 405, "PUT is not allowed"),
         (client.send("BREW", "/api/options"), 405, "BREW is not allowed"),
         (client.send("GET", "/api/nothing"), 404, "there is nothing at /api/nothing"),
-        (client.send("GET", "/api/sessions/no-such-session"), 404, "session is gone"),
+        (client.send("GET", "/api/sessions/no-such-session"), 404, "session has ended"),
         (client.send("GET", "/api/sessions/a%20b"), 404, "not a session id"),
         (client.send("GET", "/", headers={"Host": "evil.example:80"}), 403, "addressed to"),
     ]
@@ -577,6 +579,31 @@ def test_a_busy_session_does_not_hold_up_other_tabs(client: Client) -> None:
         assert not finished.is_set()
     waiting.join(timeout=60)
     assert finished.is_set()
+
+
+def test_a_tab_over_the_limit_ends_the_least_recently_used_session_which_is_told_so(
+    client: Client,
+) -> None:
+    limit = client.server.sessions.max_sessions
+    first, second = (client.new_session(dataset="xor", hidden=[])["session"] for _ in "ab")
+    client.ok("GET", f"/api/sessions/{first}")  # used again: second is now used least recently
+    newer = [client.new_session(dataset="xor", hidden=[])["session"] for _ in range(limit - 1)]
+    # The `limit` most recently used sessions are kept; the one before them has ended.
+    for session in [first, *newer]:
+        assert client.ok("GET", f"/api/sessions/{session}")["session"] == session
+    ended = client.send("POST", f"/api/sessions/{second}/train", {"epochs": 1})
+    assert ended.status == 404
+    message = ended.error
+    assert message.startswith("this tab's session has ended")
+    assert f"more than {limit} tabs were opened and this one was used least recently" in message
+    assert message.endswith("Reload the page to start again")
+
+
+def test_the_docs_state_the_session_limits_the_server_keeps() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "playground.md").read_text()
+    text = " ".join(docs.split())
+    assert f"at most {MAX_SESSIONS} at a time: opening one more tab ends" in text
+    assert f"left unused for {IDLE_SECONDS / 3600:g} hours ends too" in text
 
 
 # ---------------------------------------------------------------------- learning
