@@ -25,7 +25,7 @@ from tinygrad_edu.playground import api, cost
 from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST, rounded
 from tinygrad_edu.playground.config import MAX_BODY_BYTES
 from tinygrad_edu.playground.datasets import feature_matrix
-from tinygrad_edu.playground.server import PlaygroundServer
+from tinygrad_edu.playground.server import PlaygroundHandler, PlaygroundServer
 from tinygrad_edu.playground.sessions import IDLE_SECONDS, MAX_SESSIONS
 
 from .playground_helpers import Client, running_server
@@ -448,6 +448,16 @@ def test_a_body_of_unclear_length_is_a_400_and_ends_the_connection(
         client.port, request + b"GET /api/options HTTP/1.1\r\n\r\n"
     )
     assert statuses == [b"HTTP/1.1 400"] and closed and message in received
+
+
+def test_a_body_that_stops_arriving_is_a_408_not_a_500(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PlaygroundHandler, "timeout", 0.5)  # instead of 20 s
+    request = post(client.port, "/api/sessions", b"{}", "Content-Length: 10")  # 2 of 10 bytes
+    statuses, received, closed = exchange(client.port, request)
+    assert statuses == [b"HTTP/1.1 408"] and closed
+    assert b"the body did not arrive within 0.5 seconds" in received
 
 
 def test_a_connection_stays_open_after_a_body_that_was_read(client: Client) -> None:

@@ -329,7 +329,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             raw = self.rfile.read(length)
         except TimeoutError:
             raise RequestError(
-                f"the body did not arrive within {READ_TIMEOUT_SECONDS} seconds", status=408
+                f"the body did not arrive within {self.timeout:g} seconds", status=408
             ) from None
         if len(raw) < length:
             raise RequestError("the body ended before its Content-Length", status=400)
