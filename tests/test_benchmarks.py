@@ -39,3 +39,10 @@ def test_quick_tensor_benchmark_runs_and_reports_every_workload() -> None:
         assert workload in output
     assert "one thread each" in output
     assert "comparing with torch" in output or "PyTorch not found" in output
+
+
+def test_quick_playground_benchmark_times_the_costliest_allowed_requests() -> None:
+    output = quick_run("bench_playground.py")
+    rows = [line for line in output.splitlines() if line.startswith("[")]
+    assert len(rows) == 4  # one per set-up of --quick: its estimate and its time
+    assert "the longest train request the server allows took" in output

@@ -226,6 +226,33 @@ def test_a_link_with_a_bad_set_up_says_why_and_shows_the_defaults(
     watched.page.close()
 
 
+def test_a_deep_networks_point_is_explained_and_a_session_that_ended_says_so(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    client = Client(server)
+    watched = Watched(browser, server.url)
+    page = watched.page
+    # Three hidden layers of 8: a point's graph of 511 Values, whose chain rule was a 500.
+    page.goto(server.url + "#dataset=spirals&hidden=8,8,8")
+    page.wait_for_selector("body[data-ready=true]")
+    session = page.get_attribute("body", "data-session")
+    shots.click_point(page, client.ok("GET", f"/api/sessions/{session}"))
+    until(lambda: (page.text_content("#explanation") or "").startswith("dL/d("), "the chain rule")
+    assert page.is_hidden("#message") and watched.problems == []
+
+    # More tabs than the server keeps: this one, now used least recently, has ended.
+    for _ in range(server.sessions.max_sessions):
+        client.new_session(dataset="xor", hidden=[])
+    page.click("#step")
+    page.wait_for_selector("#message:has-text('session has ended')")
+    message = page.text_content("#message") or ""
+    assert "tabs were opened" in message and "Reload the page to start again" in message
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.get_attribute("body", "data-session") != session
+    page.close()
+
+
 def test_the_stand_alone_stepper_steps_to_the_end(browser: Any, tmp_path: Path) -> None:
     loss, model = tutorial_loss()
     path = tmp_path / "stepper.html"

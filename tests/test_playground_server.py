@@ -7,21 +7,26 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from tinygrad_edu.nn import MLP
+from tinygrad_edu.playground import api, cost
 from tinygrad_edu.playground.api import MAX_EPOCHS_PER_REQUEST, rounded
 from tinygrad_edu.playground.config import MAX_BODY_BYTES
-from tinygrad_edu.playground.server import PlaygroundServer
+from tinygrad_edu.playground.datasets import feature_matrix
+from tinygrad_edu.playground.server import PlaygroundHandler, PlaygroundServer
+from tinygrad_edu.playground.sessions import IDLE_SECONDS, MAX_SESSIONS
 
 from .playground_helpers import Client, running_server
 
@@ -97,7 +102,7 @@ def test_a_session_is_created_read_reset_and_deleted(client: Client) -> None:
     assert reset["config"]["hidden"] == [4, 2]  # a reset starts from its own config
     assert client.ok("DELETE", f"/api/sessions/{session}") == {"deleted": session}
     gone = client.send("GET", f"/api/sessions/{session}")
-    assert gone.status == 404 and "reload the page" in gone.error
+    assert gone.status == 404 and "Reload the page" in gone.error
 
 
 def test_train_returns_the_new_epochs_losses_and_pictures(client: Client) -> None:
@@ -137,6 +142,54 @@ def test_a_point_has_its_scalar_graph_and_the_tensor_engines_gradients(client: C
     assert explained["gradient"] == pytest.approx(grad, rel=1e-12, abs=1e-15)
 
 
+ALL_FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "hidden", "features"),
+    [
+        ("spirals", [8, 8, 8], ["x1", "x2"]),  # 511 Values: over explain_gradient's default
+        ("spirals", [8, 8, 8, 8], ["x1", "x2"]),
+        ("spirals3", [8, 8, 8], ["x1", "x2"]),
+        ("spirals3", [8] * 6, ALL_FEATURES),  # the largest network the playground allows
+    ],
+)
+def test_the_chain_rule_is_explained_for_networks_up_to_the_largest_allowed(
+    client: Client, dataset: str, hidden: list[int], features: list[str]
+) -> None:
+    state = client.new_session(dataset=dataset, hidden=hidden, features=features)
+    session = state["session"]
+    # The tensor engine's gradients for the same point, from the server's own session.
+    training = client.server.sessions.get(session).training
+    inputs = feature_matrix(training.train.X[:1], training.config.features)[0]
+    _, tensor_grads = training.network.point_gradients(inputs, int(training.train.labels[0]))
+    last = len(hidden) + 1
+    for label, name in [
+        ("W1[0,0]", "layers.0.neurons.0.w0"),
+        (f"b{last}[0]", f"layers.{last - 1}.neurons.0.bias"),
+    ]:
+        explained = client.ok(
+            "POST",
+            f"/api/sessions/{session}/explain",
+            {"split": "train", "index": 0, "parameter": label},
+        )
+        assert explained["text"].startswith(f"dL/d({label})")
+        assert explained["gradient"] == pytest.approx(tensor_grads[name], rel=1e-9, abs=1e-15)
+
+
+def test_a_point_graph_too_large_to_show_is_a_400_that_says_what_to_change(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = client.new_session(hidden=[4, 2])["session"]  # 73 Values
+    monkeypatch.setattr(api, "POINT_GRAPH_MAX_NODES", 50)
+    request = {"split": "train", "index": 0}
+    for path, body in [("point", request), ("explain", {**request, "parameter": "W1[0,0]"})]:
+        answer = client.send("POST", f"/api/sessions/{session}/{path}", body)
+        assert answer.status == 400, answer.body
+        assert "more than the 50 a point's view can show" in answer.error
+        assert "use fewer hidden layers" in answer.error
+
+
 def test_the_exports_download_a_model_file_and_a_script(client: Client, tmp_path: Any) -> None:
     session = client.new_session(dataset="xor", hidden=[2])["session"]
     model = client.send("GET", f"/api/sessions/{session}/export/model")
@@ -170,6 +223,16 @@ BAD_CONFIGS = [
     ({"config": {"dataset": "csv"}, "csv": "1,2\n"}, "CSV line 1: expected 3 values"),
     ({"config": {"dataset": "csv"}, "csv": 7}, "csv must be a string"),
     ([1, 2], "the request must be a JSON object"),
+    # whole numbers too large for a float: refused, not a 500 (and quoted shortened)
+    (
+        {"config": {"learning_rate": 10**400}},
+        "learning_rate must be from 1e-06 to 10, got 100000...000000 (401 digits)",
+    ),
+    ({"config": {"noise": 10**400}}, "noise must be from 0 to 0.5"),
+    ({"config": {"test_fraction": -(10**400)}}, "test_fraction must be from 0.1 to 0.9"),
+    ({"config": {"l2": 10**400}}, "l2 must be from 0 to 1"),
+    ({"config": {"seed": 1e300}}, "seed must be from 0 to 2147483647, got 100000...540160 (301"),
+    ({"config": {"points": -(10**400)}}, "points must be from 10 to 2000, got -10000...000000 ("),
 ]
 
 
@@ -180,6 +243,39 @@ def test_a_bad_set_up_is_a_400_that_says_what_is_wrong(
     answer = client.send("POST", "/api/sessions", body)
     assert answer.status == 400 and message in answer.error
     assert answer.headers["Content-Type"] == "application/json"
+
+
+def test_refusals_quote_what_was_sent_shortened_whatever_its_size(client: Client) -> None:
+    session = client.new_session(dataset="xor", hidden=[2])["session"]
+    long = "x" * 100_000
+    csv_line = "1,2,0\n3,4,1\n5,6,0\n" + long + ",1,0\n"
+    bodies = [
+        ("/api/sessions", {"config": {"dataset": long}}),
+        ("/api/sessions", {"config": {long: 1}}),
+        ("/api/sessions", {"config": {"features": [long]}}),
+        ("/api/sessions", {"config": {"hidden": [10**400]}}),
+        ("/api/sessions", {"config": {"learning_rate": [[[["x" * 50]]]] * 1000}}),
+        ("/api/sessions", {"config": {"dataset": "csv"}, "csv": csv_line}),
+        ("/api/sessions", {"config": {"dataset": "csv"}, "csv": "1,2," + long + "\n"}),
+        (f"/api/sessions/{session}/train", {"epochs": -(10**400)}),
+        (f"/api/sessions/{session}/point", {"split": "train", "index": 10**400}),
+    ]
+    answers = [client.send("POST", path, body) for path, body in bodies]
+    answers += [
+        client.send("GET", "/api/" + long[:60_000]),
+        client.send("B" * 60_000, "/api/options"),
+        client.send(
+            "POST", "/api/sessions", raw=b"{}", headers={"Content-Type": "text/" + long[:60_000]}
+        ),
+        client.send(
+            "POST",
+            "/api/sessions",
+            raw=b"{}",
+            headers={"Content-Type": "application/json", "Content-Length": "x" * 60_000},
+        ),
+    ]
+    for answer in answers:
+        assert 400 <= answer.status < 500 and len(answer.error) < 300, answer.body[:300]
 
 
 def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Client) -> None:
@@ -210,7 +306,7 @@ def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Clie
         (client.send("PUT", "/api/options"), 405, "PUT is not allowed"),
         (client.send("BREW", "/api/options"), 405, "BREW is not allowed"),
         (client.send("GET", "/api/nothing"), 404, "there is nothing at /api/nothing"),
-        (client.send("GET", "/api/sessions/no-such-session"), 404, "session is gone"),
+        (client.send("GET", "/api/sessions/no-such-session"), 404, "session has ended"),
         (client.send("GET", "/api/sessions/a%20b"), 404, "not a session id"),
         (client.send("GET", "/", headers={"Host": "evil.example:80"}), 403, "addressed to"),
     ]
@@ -234,6 +330,28 @@ def test_malformed_requests_get_4xx_answers_and_the_server_stays_up(client: Clie
     head = client.send("HEAD", "/")
     assert head.status == 405 and head.body == b""  # an answer to HEAD has no body
     assert client.ok("GET", "/api/options")["limits"]["neurons"] == 8
+
+
+def test_a_bug_is_a_500_and_is_logged_with_its_request_and_traceback(
+    client: Client, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken() -> None:
+        raise ValueError("a bug planted by the test")
+
+    monkeypatch.setattr(api, "options", broken)
+    answer = client.send("GET", "/api/options")
+    assert answer.status == 500 and "see its log" in answer.error
+    log = capsys.readouterr().err
+    assert "GET /api/options HTTP/1.1 failed; the traceback follows" in log
+    assert "Traceback" in log and "ValueError: a bug planted by the test" in log
+
+
+def test_a_model_whose_weights_are_no_longer_numbers_is_not_exported(client: Client) -> None:
+    session = client.new_session(dataset="xor", hidden=[2])["session"]
+    training = client.server.sessions.get(session).training
+    training.network.weights[0].data[0, 0] = np.nan  # as a diverged step can leave them
+    answer = client.send("GET", f"/api/sessions/{session}/export/model")
+    assert answer.status == 409 and "lower the learning rate" in answer.error
 
 
 def test_bodies_without_a_length_or_too_large_are_refused_before_reading(client: Client) -> None:
@@ -266,11 +384,144 @@ def test_bodies_without_a_length_or_too_large_are_refused_before_reading(client:
     assert client.ok("GET", "/api/options")
 
 
+def exchange(port: int, request: bytes) -> tuple[list[bytes], bytes, bool]:
+    """Send ``request`` (raw bytes) on one connection: the status lines of the answers
+    that come back, all they say, and whether the server then closed the connection."""
+    received, closed = b"", False
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(request)
+        try:
+            while chunk := raw.recv(65536):
+                received += chunk
+            closed = True
+        except TimeoutError:  # still open, and nothing more to say
+            pass
+    return re.findall(rb"^HTTP/1\.1 \d{3}", received, flags=re.MULTILINE), received, closed
+
+
+def post(port: int, path: str, body: bytes, *headers: str, host: str = "") -> bytes:
+    """A raw POST of ``body``, with a Content-Length and these extra header lines."""
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {host or f'127.0.0.1:{port}'}",
+        "Content-Type: application/json",
+        *headers,
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "status"),
+    [
+        ("/api/nothing", "", b"404"),
+        ("/", "", b"405"),
+        ("/api/options", "", b"405"),
+        ("/api/sessions", "evil.example:80", b"403"),
+    ],
+)
+def test_a_body_refused_unread_ends_the_connection_so_it_is_not_taken_for_a_request(
+    client: Client, path: str, host: str, status: bytes
+) -> None:
+    smuggled = f"GET /api/sessions/smuggled HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n\r\n"
+    body = smuggled.encode("ascii")
+    request = post(client.port, path, body, f"Content-Length: {len(body)}", host=host)
+    statuses, _, closed = exchange(client.port, request)
+    assert statuses == [b"HTTP/1.1 " + status] and closed
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        (["Content-Length: 2", "Content-Length: 40"], b"one Content-Length header; this one has 2"),
+        (["Content-Length: 2", "Content-Length: 2"], b"one Content-Length header; this one has 2"),
+        (["Transfer-Encoding: chunked"], b"Transfer-Encoding is not supported"),
+        (["Transfer-Encoding: chunked", "Content-Length: 2"], b"Transfer-Encoding is not"),
+        (["Content-Length: +2"], b"Content-Length must be a whole number"),
+        (["Content-Length: \xb2"], b"Content-Length must be a whole number"),  # a digit, '²'
+    ],
+)
+def test_a_body_of_unclear_length_is_a_400_and_ends_the_connection(
+    client: Client, headers: list[str], message: bytes
+) -> None:
+    request = post(client.port, "/api/sessions", b"{}", *headers)
+    statuses, received, closed = exchange(
+        client.port, request + b"GET /api/options HTTP/1.1\r\n\r\n"
+    )
+    assert statuses == [b"HTTP/1.1 400"] and closed and message in received
+
+
+def test_a_body_that_stops_arriving_is_a_408_not_a_500(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PlaygroundHandler, "timeout", 0.5)  # instead of 20 s
+    request = post(client.port, "/api/sessions", b"{}", "Content-Length: 10")  # 2 of 10 bytes
+    statuses, received, closed = exchange(client.port, request)
+    assert statuses == [b"HTTP/1.1 408"] and closed
+    assert b"the body did not arrive within 0.5 seconds" in received
+
+
+def test_a_connection_stays_open_after_a_body_that_was_read(client: Client) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+    try:
+        for body in (b"{}", b"{not json"):  # read, whether or not it is good JSON
+            headers = {"Content-Type": "application/json"}
+            connection.request("POST", "/api/sessions", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            assert response.status in (201, 400) and not response.will_close
+        socket_before = connection.sock
+        connection.request("GET", "/api/options")
+        assert connection.getresponse().status == 200 and connection.sock is socket_before
+    finally:
+        connection.close()
+
+
+LARGEST = {"hidden": [8] * 6, "features": ALL_FEATURES, "optimizer": "adam"}
+"""The costliest network to train: the most layers, neurons and features."""
+
+
 def test_a_training_request_too_long_for_one_answer_is_refused(client: Client) -> None:
-    session = client.new_session(dataset="xor", points=2000, test_fraction=0.1, batch_size=1)
-    assert session["steps_per_epoch"] == 1800
-    answer = client.send("POST", f"/api/sessions/{session['session']}/train", {"epochs": 12})
-    assert answer.status == 400 and "ask for at most 11 epochs at a time" in answer.error
+    # Before: these 11 epochs (19,800 steps) trained for 20 s, and held the session.
+    state = client.new_session(
+        dataset="spirals3", points=2000, test_fraction=0.1, batch_size=1, **LARGEST
+    )
+    assert state["steps_per_epoch"] == 1800 and state["epochs_per_request"] == 1
+    answer = client.send("POST", f"/api/sessions/{state['session']}/train", {"epochs": 11})
+    assert answer.status == 400
+    assert "11 epochs of this set-up, each 1800 optimizer steps (batch size 1)" in answer.error
+    assert "ask for at most 1 epoch at a time, or use a larger batch size" in answer.error
+
+
+def test_every_set_up_of_built_in_data_trains_at_least_one_epoch_per_request(
+    client: Client,
+) -> None:
+    # The costliest one: every other built-in set-up costs less per epoch.
+    state = client.new_session(
+        dataset="spirals3", points=2000, test_fraction=0.1, batch_size=1, **LARGEST
+    )
+    training = client.server.sessions.get(state["session"]).training
+    assert cost.training_epoch_cost(training) == cost.MAX_COST_MICROSECONDS
+    small = client.new_session(dataset="xor", hidden=[2], batch_size=50)
+    assert small["epochs_per_request"] == MAX_EPOCHS_PER_REQUEST
+
+
+def test_an_epoch_too_long_for_one_answer_says_which_batch_size_fits(client: Client) -> None:
+    rows = "".join(f"{x % 100 / 50 - 1},{x // 100 / 50 - 1},{x % 2}\n" for x in range(10_000))
+    body = {"config": {"dataset": "csv", "test_fraction": 0.1, "batch_size": 1, **LARGEST}}
+    state = client.ok("POST", "/api/sessions", {**body, "csv": rows})
+    assert state["steps_per_epoch"] == 9000 and state["epochs_per_request"] == 0
+    path = f"/api/sessions/{state['session']}"
+    answer = client.send("POST", f"{path}/train", {"epochs": 1})
+    assert answer.status == 400 and "one epoch of this set-up, 9000 optimizer steps" in answer.error
+    advice = re.search(r"use a batch size of at least (\d+)", answer.error)
+    assert advice is not None, answer.error
+    batch_size = int(advice[1])
+    config = {**body["config"], "batch_size": batch_size}
+    assert client.ok("POST", f"{path}/reset", {"config": config})["epochs_per_request"] == 1
+    smaller = {**config, "batch_size": batch_size - 1}
+    assert client.ok("POST", f"{path}/reset", {"config": smaller})["epochs_per_request"] == 0
+    assert client.ok("POST", f"{path}/reset", {"config": config})["epoch"] == 0
+    assert client.ok("POST", f"{path}/train", {"epochs": 1})["epoch"] == 1
 
 
 def test_your_own_points_from_csv(client: Client) -> None:
@@ -338,6 +589,31 @@ def test_a_busy_session_does_not_hold_up_other_tabs(client: Client) -> None:
         assert not finished.is_set()
     waiting.join(timeout=60)
     assert finished.is_set()
+
+
+def test_a_tab_over_the_limit_ends_the_least_recently_used_session_which_is_told_so(
+    client: Client,
+) -> None:
+    limit = client.server.sessions.max_sessions
+    first, second = (client.new_session(dataset="xor", hidden=[])["session"] for _ in "ab")
+    client.ok("GET", f"/api/sessions/{first}")  # used again: second is now used least recently
+    newer = [client.new_session(dataset="xor", hidden=[])["session"] for _ in range(limit - 1)]
+    # The `limit` most recently used sessions are kept; the one before them has ended.
+    for session in [first, *newer]:
+        assert client.ok("GET", f"/api/sessions/{session}")["session"] == session
+    ended = client.send("POST", f"/api/sessions/{second}/train", {"epochs": 1})
+    assert ended.status == 404
+    message = ended.error
+    assert message.startswith("this tab's session has ended")
+    assert f"more than {limit} tabs were opened and this one was used least recently" in message
+    assert message.endswith("Reload the page to start again")
+
+
+def test_the_docs_state_the_session_limits_the_server_keeps() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "playground.md").read_text()
+    text = " ".join(docs.split())
+    assert f"at most {MAX_SESSIONS} at a time: opening one more tab ends" in text
+    assert f"left unused for {IDLE_SECONDS / 3600:g} hours ends too" in text
 
 
 # ---------------------------------------------------------------------- learning

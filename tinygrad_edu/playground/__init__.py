@@ -9,9 +9,11 @@ forward and backward steps and the chain rule come from the scalar engine
 
 The files, in the order they build on each other:
 
+- ``messages.py``: how error messages quote what a request sent, shortened.
 - ``datasets.py``: the 2-D data sets, your own points from CSV, the input features.
 - ``config.py``: the set-up of one experiment, checked field by field.
 - ``network.py``: the network on Tensors, its loss, and training.
+- ``cost.py``: what a training request costs, estimated before it runs.
 - ``stepper.py``: a graph as forward and backward steps, and the stand-alone stepper
   page (``viz.to_html``).
 - ``point_graph.py``: one point's loss as a scalar graph, next to the tensor engine's.

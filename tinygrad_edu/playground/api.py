@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.engine import Value, topological_order
+from tinygrad_edu.playground import cost, export
 from tinygrad_edu.playground.config import (
     ACTIVATIONS,
     CUSTOM_DATASET,
@@ -34,6 +35,7 @@ from tinygrad_edu.playground.datasets import (
     DATASETS,
     FEATURES,
     MAX_CSV_ROWS,
+    Array,
     Points,
     feature_matrix,
     grid,
@@ -41,7 +43,7 @@ from tinygrad_edu.playground.datasets import (
     view_half_width,
 )
 from tinygrad_edu.playground.network import Training
-from tinygrad_edu.playground.point_graph import point_loss
+from tinygrad_edu.playground.point_graph import PointLoss, point_loss
 from tinygrad_edu.playground.sessions import Session
 from tinygrad_edu.playground.stepper import stepper_data
 from tinygrad_edu.trace import explain_gradient
@@ -49,10 +51,10 @@ from tinygrad_edu.viz import GraphvizNotFoundError, node_ids
 
 MAX_CSV_CHARACTERS = 900_000
 MAX_EPOCHS_PER_REQUEST = 100
-MAX_STEPS_PER_REQUEST = 20_000
-"""Optimizer steps one train request may take, so that every request ends soon."""
+"""Epochs one train request may ask for; fewer if they cost more than ``cost.py`` allows."""
 POINT_GRAPH_MAX_NODES = 1500
-"""The largest network (7 features, 6 layers of 8, 3 classes) makes about 1,320 Values."""
+"""The most Values a point's graph may have, for its steps and for its chain rule.
+The largest network allowed (7 features, 6 layers of 8, 3 classes) makes 1,318."""
 BOUNDARY_GRID = 50
 NEURON_GRID = 20
 
@@ -89,6 +91,7 @@ def session_state(session: Session) -> dict[str, Any]:
         "view": view_half_width(training.points),
         "points": {"train": _points_json(training.train), "test": _points_json(training.test)},
         "steps_per_epoch": training.steps_per_epoch,
+        "epochs_per_request": epochs_per_request(training),
         "train_losses": [finite_or_none(loss) for loss in training.train_losses],
         "test_losses": [finite_or_none(loss) for loss in training.test_losses],
         **picture(training),
@@ -143,7 +146,6 @@ def options() -> dict[str, Any]:
             "points": MAX_POINTS,
             "csv_rows": MAX_CSV_ROWS,
             "epochs_per_request": MAX_EPOCHS_PER_REQUEST,
-            "steps_per_request": MAX_STEPS_PER_REQUEST,
             "body_bytes": MAX_BODY_BYTES,
         },
         "defaults": Config().to_json(),
@@ -186,12 +188,9 @@ def train(session: Session, body: object) -> dict[str, Any]:
             "number): lower the learning rate and reset",
             status=409,
         )
-    if epochs * training.steps_per_epoch > MAX_STEPS_PER_REQUEST:
-        most = max(MAX_STEPS_PER_REQUEST // training.steps_per_epoch, 1)
-        raise RequestError(
-            f"{epochs} epochs are {epochs * training.steps_per_epoch} optimizer steps with "
-            f"this batch size; ask for at most {most} epochs at a time"
-        )
+    most = epochs_per_request(training)
+    if epochs > most:
+        raise RequestError(_too_much_work(training, epochs, most))
     first_new = training.epoch + 1
     training.run_epochs(epochs)
     return {
@@ -201,11 +200,59 @@ def train(session: Session, body: object) -> dict[str, Any]:
     }
 
 
+def epochs_per_request(training: Training) -> int:
+    """The most epochs one train request may ask for with this set-up (maybe 0)."""
+    return min(MAX_EPOCHS_PER_REQUEST, cost.most_epochs(training))
+
+
+def _too_much_work(training: Training, epochs: int, most: int) -> str:
+    """Why ``epochs`` epochs are refused, and what to ask for instead."""
+    budget = f"one request may do about {cost.MAX_COST_MICROSECONDS / 1e6:.0f} s"
+    each = f"{training.steps_per_epoch} optimizer steps (batch size {training.config.batch_size})"
+    if most > 0:
+        estimate = epochs * cost.training_epoch_cost(training) / 1e6
+        return (
+            f"{epochs} epochs of this set-up, each {each}, are about {estimate:.1f} s of "
+            f"work, and {budget}: ask for at most {most} epoch{'s' if most > 1 else ''} "
+            "at a time" + (", or use a larger batch size" if training.steps_per_epoch > 1 else "")
+        )
+    estimate = cost.training_epoch_cost(training) / 1e6
+    batch_size = cost.smallest_batch_size(training)
+    instead = (
+        f"use a batch size of at least {batch_size}"
+        if batch_size is not None
+        else "use fewer points or a smaller network"
+    )
+    return (
+        f"one epoch of this set-up, {each}, is about {estimate:.1f} s of work, and "
+        f"{budget}: {instead}"
+    )
+
+
 def _chosen_point(training: Training, request: Mapping[str, Any]) -> tuple[str, int, Points]:
     split = choice(request, "split", ("train", "test"))
     points = training.train if split == "train" else training.test
     index = integer(request, "index", 0, len(points) - 1)
     return split, index, points
+
+
+def _point_graph(training: Training, points: Points, index: int) -> tuple[Array, int, PointLoss]:
+    """The features and the label of point ``index``, and its loss as a scalar graph.
+
+    RequestError if the graph has more Values than ``POINT_GRAPH_MAX_NODES``. The
+    limits on the network keep every graph below that; if they ever grow, the page
+    says why it cannot show a point instead of failing.
+    """
+    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
+    label = int(points.labels[index])
+    graph = point_loss(training.network, training.config.features, inputs, label)
+    size = len(topological_order(graph.root))
+    if size > POINT_GRAPH_MAX_NODES:
+        raise RequestError(
+            f"this point's graph has {size} Values, more than the {POINT_GRAPH_MAX_NODES} "
+            "a point's view can show: use fewer hidden layers, neurons or features"
+        )
+    return inputs, label, graph
 
 
 def point(session: Session, body: object) -> dict[str, Any]:
@@ -216,10 +263,8 @@ def point(session: Session, body: object) -> dict[str, Any]:
     if training.diverged_at is not None:
         raise RequestError("training diverged: there are no numbers to show; reset", 409)
     split, index, points = _chosen_point(training, request)
-    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
-    label = int(points.labels[index])
+    inputs, label, graph = _point_graph(training, points, index)
     tensor_loss, tensor_grads = training.network.point_gradients(inputs, label)
-    graph = point_loss(training.network, training.config.features, inputs, label)
     by_name = graph.parameters_by_name()
     try:
         steps = stepper_data(
@@ -259,18 +304,30 @@ def explain(session: Session, body: object) -> dict[str, Any]:
     if training.diverged_at is not None:
         raise RequestError("training diverged: there are no numbers to show; reset", 409)
     _, index, points = _chosen_point(training, request)
-    inputs = feature_matrix(points.X[index : index + 1], training.config.features)[0]
-    graph = point_loss(
-        training.network, training.config.features, inputs, int(points.labels[index])
-    )
+    _, _, graph = _point_graph(training, points, index)
     labels: dict[str, Value] = {value.label: value for value in graph.model.parameters()}
     wanted = text(request, "parameter", 40)
     if wanted not in labels:
         raise RequestError(f"parameter {wanted!r} is not in this network; try {next(iter(labels))}")
-    explanation = explain_gradient(graph.root, labels[wanted])
+    # The same size limit as the point's own view (explain_gradient's default is
+    # lower): the page asks for this explanation after every click on a point.
+    explanation = explain_gradient(graph.root, labels[wanted], max_nodes=POINT_GRAPH_MAX_NODES)
     return {
         "parameter": wanted,
         "text": str(explanation),
         "gradient": explanation.total,
         "paths": explanation.path_count,
     }
+
+
+def model_file(session: Session, body: object) -> str:
+    """The network as a model file (``export.model_file``), unless its weights are no
+    longer numbers, which a model file cannot hold (409)."""
+    training = session.training
+    if not all(np.isfinite(parameter.data).all() for parameter in training.network.parameters()):
+        raise RequestError(
+            "the weights are no longer numbers (training diverged), so there is no model to "
+            "save: lower the learning rate and reset",
+            status=409,
+        )
+    return export.model_file(training)

@@ -8,7 +8,8 @@ same start, same numbers.
 
 Requests come from a browser, but anything could send them, so nothing is trusted:
 each field is checked for its type and range, and anything wrong becomes a
-``RequestError`` whose message the page shows as it is.
+``RequestError`` whose message the page shows as it is (quoting the value sent,
+shortened by ``messages.shown``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tinygrad_edu.playground.datasets import DATASETS, FEATURES, MAX_CSV_ROWS
+from tinygrad_edu.playground.messages import shown
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -29,6 +31,8 @@ MAX_HIDDEN_LAYERS = 6
 MAX_NEURONS = 8
 MAX_POINTS = 2000
 MAX_SEED = 2**31 - 1
+MIN_TEST_FRACTION = 0.1
+MAX_TEST_FRACTION = 0.9
 MAX_BODY_BYTES = 1024 * 1024
 """Enough for a CSV of 10,000 points; a larger body is refused (413) before it is read."""
 
@@ -87,7 +91,13 @@ class Config:
             dataset=choice(settings, "dataset", (*DATASETS, CUSTOM_DATASET), default.dataset),
             points=integer(settings, "points", 10, MAX_POINTS, default.points),
             noise=number(settings, "noise", 0.0, 0.5, default.noise),
-            test_fraction=number(settings, "test_fraction", 0.1, 0.9, default.test_fraction),
+            test_fraction=number(
+                settings,
+                "test_fraction",
+                MIN_TEST_FRACTION,
+                MAX_TEST_FRACTION,
+                default.test_fraction,
+            ),
             seed=integer(settings, "seed", 0, MAX_SEED, default.seed),
             features=features,
             hidden=tuple(
@@ -116,7 +126,9 @@ def json_object(body: object, what: str, allowed: tuple[str, ...]) -> Mapping[st
         raise RequestError(f"{what} must be a JSON object {{...}}, got {_json_type(body)}")
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise RequestError(f"{what}: unknown field {unknown[0]!r}; expected {', '.join(allowed)}")
+        raise RequestError(
+            f"{what}: unknown field {shown(unknown[0])}; expected {', '.join(allowed)}"
+        )
     return body
 
 
@@ -138,7 +150,7 @@ def integer(
     if isinstance(value, bool) or not isinstance(value, int):
         raise RequestError(f"{name} must be a whole number, got {_json_type(value)}")
     if not low <= value <= high:
-        raise RequestError(f"{name} must be from {low} to {high}, got {value}")
+        raise RequestError(f"{name} must be from {low} to {high}, got {shown(value)}")
     return value
 
 
@@ -149,8 +161,10 @@ def number(
     value = _get(body, name, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RequestError(f"{name} must be a number, got {_json_type(value)}")
-    if not (math.isfinite(value) and low <= value <= high):
-        raise RequestError(f"{name} must be from {low:g} to {high:g}, got {value!r}")
+    # A whole number is compared as it is: Python compares ints and floats exactly,
+    # while turning a JSON integer of 400 digits into a float would overflow.
+    if not ((isinstance(value, int) or math.isfinite(value)) and low <= value <= high):
+        raise RequestError(f"{name} must be from {low:g} to {high:g}, got {shown(value)}")
     return float(value)
 
 
@@ -160,7 +174,7 @@ def choice(
     """One of the strings ``choices``."""
     value = _get(body, name, default)
     if value not in choices or not isinstance(value, str):
-        raise RequestError(f"{name} must be one of {', '.join(choices)}; got {_shown(value)}")
+        raise RequestError(f"{name} must be one of {', '.join(choices)}; got {shown(value)}")
     return value
 
 
@@ -222,9 +236,4 @@ def _json_type(value: object) -> str:
     if value is None:
         return "null"
     kind = names.get(type(value), "a number")
-    return f"{kind} {_shown(value)}" if kind != "an object" else kind
-
-
-def _shown(value: object) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 40 else shown[:37] + "..."
+    return f"{kind} {shown(value)}" if kind != "an object" else kind

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import data
+from tinygrad_edu.playground.messages import shown
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 Labels = np.ndarray[Any, np.dtype[np.int64]]
@@ -155,7 +156,7 @@ def _parse_row(cells: list[str], line_number: int) -> tuple[float, float, int]:
     try:
         x1, x2, label = (float(cell) for cell in cells)
     except ValueError:
-        raise ValueError(f"{where}: {','.join(cells)!r} are not all numbers") from None
+        raise ValueError(f"{where}: {shown(','.join(cells))} are not all numbers") from None
     for name, coordinate in (("x1", x1), ("x2", x2)):
         if not abs(coordinate) <= MAX_COORDINATE:  # also catches nan
             raise ValueError(
@@ -163,7 +164,7 @@ def _parse_row(cells: list[str], line_number: int) -> tuple[float, float, int]:
                 f"-{MAX_COORDINATE:g} and {MAX_COORDINATE:g}"
             )
     if label not in (0, 1, 2):
-        raise ValueError(f"{where}: the label must be 0, 1 or 2, got {cells[2].strip()!r}")
+        raise ValueError(f"{where}: the label must be 0, 1 or 2, got {shown(cells[2].strip())}")
     return x1, x2, int(label)
 
 

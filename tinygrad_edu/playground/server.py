@@ -21,11 +21,13 @@ The API, every body and answer JSON (answers to errors: ``{"error": "..."}``)::
 
 Nothing a request says is trusted: sizes, types and ranges are checked
 (``config.py``), bodies are at most ``MAX_BODY_BYTES``, anything wrong gets a 4xx
-with a message saying what. Only the package's own page files are ever read; nothing
-is evaluated, nothing is unpickled. The server listens on 127.0.0.1 unless told
-otherwise, and then accepts only requests addressed to this machine by name
-(``Host: 127.0.0.1:PORT`` or ``localhost:PORT``), so a web page elsewhere cannot
-reach it through a DNS trick.
+with a message saying what. A body comes with exactly one Content-Length (no
+Transfer-Encoding), and an answer sent before the body is read ends the connection,
+so that no part of one request is ever read as the next. Only the package's own
+page files are ever read; nothing is evaluated, nothing is unpickled. The server
+listens on 127.0.0.1 unless told otherwise, and then accepts only requests addressed
+to this machine by name (``Host: 127.0.0.1:PORT`` or ``localhost:PORT``), so a web
+page elsewhere cannot reach it through a DNS trick.
 """
 
 from __future__ import annotations
@@ -45,10 +47,15 @@ from urllib.parse import urlsplit
 
 from tinygrad_edu.playground import DEFAULT_HOST, DEFAULT_PORT, api, export
 from tinygrad_edu.playground.config import MAX_BODY_BYTES, RequestError
+from tinygrad_edu.playground.messages import shortened, shown
 from tinygrad_edu.playground.sessions import Session, Sessions
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CONTENT_LENGTH = re.compile(r"[0-9]{1,15}")
+"""ASCII digits only: str.isdigit() also accepts '²', which int() refuses."""
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+SERVER_MESSAGE_CHARACTERS = 200
+"""http.server's own error messages are cut to this length."""
 READ_TIMEOUT_SECONDS = 20
 """A client that stops sending halfway through a request is dropped after this long."""
 
@@ -99,7 +106,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Endpoint]] = [
     (
         "GET",
         re.compile(r"/api/sessions/(?P<id>[^/]+)/export/model"),
-        _session_endpoint(lambda session, body: export.model_file(session.training)),
+        _session_endpoint(api.model_file),
     ),
     (
         "GET",
@@ -190,6 +197,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     # with no status line at all; every answer here has one.
     default_request_version = "HTTP/1.0"
     server_version = "tinygrad_edu-playground"
+    _body_unread = False  # set for each request by _answer
 
     def do_GET(self) -> None:
         self._answer("GET")
@@ -213,7 +221,11 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         self._answer("OPTIONS")
 
     def _answer(self, method: str) -> None:
+        # Until the body is read (or known to be empty), any answer ends the connection:
+        # kept open, the unread body would be taken for the next request.
+        self._body_unread = True
         try:
+            self._body_unread = self._body_length() > 0
             self._check_host()
             path = urlsplit(self.path).path
             if path in self.server.files:
@@ -230,9 +242,36 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
                 self._send_json(status, payload)
         except RequestError as error:
             self._send_json(error.status, {"error": error.message})
-        except Exception:  # the server stays up whatever goes wrong in one request
+        except ConnectionError:
+            raise  # the browser hung up: no one to answer (and handle_error stays quiet)
+        except Exception:  # a bug: the server stays up, and its log says where
+            # (log_error escapes line breaks, so the traceback is printed as it is)
+            self.log_error("%s failed; the traceback follows", self.requestline[:200])
             traceback.print_exc(file=sys.stderr)
             self._send_json(500, {"error": "the server failed on this request (see its log)"})
+
+    def _body_length(self) -> int:
+        """How many bytes of body follow the headers, from the one Content-Length.
+
+        Refused (400): a Transfer-Encoding (a chunked body is not read here), more than
+        one Content-Length, or one that is not a plain number. With any of these, the
+        server and a proxy in between could disagree about where this request ends
+        and the next begins, which is how one request is smuggled inside another.
+        """
+        if "Transfer-Encoding" in self.headers:
+            raise RequestError(
+                "Transfer-Encoding is not supported: send the body with a Content-Length"
+            )
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            raise RequestError(
+                f"a request may have one Content-Length header; this one has {len(lengths)}"
+            )
+        if not lengths:
+            return 0
+        if not CONTENT_LENGTH.fullmatch(lengths[0]):
+            raise RequestError(f"Content-Length must be a whole number, got {shown(lengths[0])}")
+        return int(lengths[0])
 
     def _check_host(self) -> None:
         if not self.server.loopback_only:
@@ -248,24 +287,17 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def _require(self, method: str, allowed: tuple[str, ...]) -> None:
         if method not in allowed:
             raise RequestError(
-                f"{method} is not allowed here; use {' or '.join(allowed)}", status=405
+                f"{shortened(method)} is not allowed here; use {' or '.join(allowed)}", status=405
             )
 
     def _route(self, method: str, path: str) -> tuple[int, Any]:
         matches = [(verb, pattern.fullmatch(path), endpoint) for verb, pattern, endpoint in ROUTES]
         found = [(verb, match, endpoint) for verb, match, endpoint in matches if match]
         if not found:
-            raise RequestError(f"there is nothing at {path}", status=404)
+            raise RequestError(f"there is nothing at {shortened(path)}", status=404)
         self._require(method, tuple(verb for verb, _, _ in found))
         _, match, endpoint = next(entry for entry in found if entry[0] == method)
-        if method == "POST":
-            body = self._read_json()
-        else:
-            body = None
-            if self.headers.get("Content-Length", "0") != "0" or self.headers.get(
-                "Transfer-Encoding"
-            ):
-                self.close_connection = True  # a body nobody reads: end the connection after
+        body = self._read_json() if method == "POST" else None
         session_id = match.groupdict().get("id")
         if session_id is None:
             return endpoint(self.server, None, body)
@@ -276,31 +308,32 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             return endpoint(self.server, session, body)
 
     def _read_json(self) -> object:
-        """The request's body, parsed as JSON, after checking its size and type."""
-        if self.headers.get("Transfer-Encoding"):
-            raise RequestError("send the body with a Content-Length, not in chunks", 411)
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
+        """The request's body, parsed as JSON, after checking its size and type. A body
+        refused before it is read is left unread (and the connection ends after the
+        answer, see ``_send``)."""
+        if "Content-Length" not in self.headers:
             raise RequestError("a POST needs a Content-Length header", status=411)
-        if not length_text.isdigit():
-            raise RequestError(f"Content-Length must be a whole number, got {length_text!r}")
-        length = int(length_text)
+        length = self._body_length()
         if length > MAX_BODY_BYTES:
-            self.close_connection = True  # the body is left unread
             raise RequestError(
                 f"the body is {length} bytes; at most {MAX_BODY_BYTES} are accepted", status=413
             )
         content_type = self.headers.get("Content-Type", "")
         if content_type.split(";")[0].strip().lower() != "application/json":
-            self.close_connection = True
             raise RequestError(
-                f"send the body as JSON (Content-Type: application/json), not {content_type!r}",
+                "send the body as JSON (Content-Type: application/json), "
+                f"not {shown(content_type)}",
                 status=415,
             )
-        raw = self.rfile.read(length)
+        try:
+            raw = self.rfile.read(length)
+        except TimeoutError:
+            raise RequestError(
+                f"the body did not arrive within {self.timeout:g} seconds", status=408
+            ) from None
         if len(raw) < length:
-            self.close_connection = True
             raise RequestError("the body ended before its Content-Length", status=400)
+        self._body_unread = False
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
         except UnicodeDecodeError:
@@ -333,6 +366,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Security-Policy", PAGE_POLICY)
         if file_name is not None:
             self.send_header("Content-Disposition", f'attachment; filename="{file_name}"')
+        if self._body_unread:
+            self.close_connection = True
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
@@ -351,12 +386,14 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         """http.server's own errors (a malformed request line, say), answered as JSON."""
         self.close_connection = True
         if code == HTTPStatus.NOT_IMPLEMENTED:  # a method http.server does not know
-            code, message = HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not allowed"
+            code = HTTPStatus.METHOD_NOT_ALLOWED
+            message = f"{shortened(self.command)} is not allowed"
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = "error"
-        self._send_json(code, {"error": message or phrase})
+        # Its messages quote the request line as it came, which may be 64 KiB long.
+        self._send_json(code, {"error": shortened(message or phrase, SERVER_MESSAGE_CHARACTERS)})
 
 
 def _refuse_constant(name: str) -> None:

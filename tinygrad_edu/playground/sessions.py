@@ -5,9 +5,10 @@ named by a random id that only that tab knows. Requests for one session run one 
 time (its ``lock``), so a tab's steps never interleave; different sessions run side
 by side, each request in its own thread, so one tab's training never holds up another.
 
-Sessions live in memory. The oldest unused ones are dropped when there are too many
-or when they have been left alone too long; a tab whose session is gone is told so
-and can start again.
+Sessions live in memory, at most ``MAX_SESSIONS`` of them: opening one more tab
+ends the session used least recently, and a session unused for ``IDLE_SECONDS`` ends
+too. A tab whose session has ended is told so (a 404 saying why it may have ended),
+and starts again when reloaded.
 """
 
 from __future__ import annotations
@@ -83,14 +84,20 @@ class Sessions:
             self._drop_idle()
             session = self._sessions.get(session_id)
             if session is None:
-                raise RequestError(
-                    "this tab's session is gone (the server restarted, or it was unused "
-                    "too long): reload the page to start again",
-                    status=404,
-                )
+                raise RequestError(self.ended_message(), status=404)
             self._sessions.move_to_end(session_id)
             session.last_used = time.monotonic()
             return session
+
+    def ended_message(self) -> str:
+        """What a tab is told when its session is not (or no longer) here."""
+        hours = self.idle_seconds / 3600
+        return (
+            "this tab's session has ended: the server restarted, or the tab was left unused "
+            f"for {hours:g} hour{'s' if hours != 1 else ''}, or more than "
+            f"{self.max_sessions} tabs were opened and this one was used least recently. "
+            "Reload the page to start again"
+        )
 
     def delete(self, session_id: str) -> None:
         """Forget the session (nothing happens if it is already gone)."""

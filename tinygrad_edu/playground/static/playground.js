@@ -147,9 +147,9 @@ async function trainEpochs(epochs) {
 // How many epochs one request asks for: as many as fit in a tenth to a third of a
 // second, so that the pictures move smoothly however fast the network trains.
 function adaptEpochs(milliseconds) {
-  const limits = page.options.limits;
-  const mostSteps = Math.floor(limits.steps_per_request / page.state.steps_per_epoch);
-  const most = Math.max(1, Math.min(limits.epochs_per_request, mostSteps));
+  // The server says how many epochs of this set-up one request may train (cost.py);
+  // when not even one, asking for one brings its message saying what to change.
+  const most = Math.max(1, page.state.epochs_per_request);
   if (milliseconds < 100) page.epochsPerRequest = Math.min(most, page.epochsPerRequest * 2);
   else if (milliseconds > 330) page.epochsPerRequest = Math.max(1, Math.floor(page.epochsPerRequest / 2));
   page.epochsPerRequest = Math.min(page.epochsPerRequest, most);
@@ -563,6 +563,7 @@ function showAgreement() {
 function explainParameter(label) {
   $("parameter").value = label;
   showAgreement();
+  $("explanation").textContent = ""; // not the last parameter's, if this one fails
   const { split, index } = page.point.point;
   return reportErrors(queued(async () => {
     const answer = await request("POST", sessionPath("/explain"), { split, index, parameter: label });
