@@ -6,6 +6,7 @@ refused with the model untouched)."""
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from tinygrad_edu.layers import (
     Sequential,
     Sigmoid,
     Tanh,
+    lstm_cell,
 )
 from tinygrad_edu.optim import SGD, Adam
 
@@ -188,6 +190,17 @@ def test_recurrent_layer_matches_its_torch_twin(name: str, with_start: bool) -> 
     for mine, reference in zip(used, theirs_in):
         np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-11, atol=1e-13)
     assert_same_gradients(torch, ours, theirs, rtol=1e-11)
+
+
+def test_saturated_lstm_gates_are_0_and_1_without_a_numpy_warning() -> None:
+    gates = Tensor(np.array([[-1000.0, 1000.0, 0.0, -1000.0]]), requires_grad=True)
+    c = Tensor([[1.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # set after the tensors were made
+        both = lstm_cell(gates, c)  # sigmoid(-1000) = 1 / (1 + e**1000): e**1000 overflows
+        both.sum().backward()
+    assert both.data.tolist() == [[0.0, 1.0]]  # i = 0, f = 1, o = 0: h = 0, c = c_{t-1}
+    assert c.grad is not None and c.grad.tolist() == [[1.0]]
 
 
 def test_embedding_matches_torch_and_adds_the_gradients_of_repeated_indices() -> None:

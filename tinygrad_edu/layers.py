@@ -38,7 +38,7 @@ import numpy as np
 
 from tinygrad_edu.conv import avg_pool2d, conv2d, max_pool2d
 from tinygrad_edu.nn import ModelFileError
-from tinygrad_edu.tensor import VJP_RULES, Tensor, _result, concatenate, stack
+from tinygrad_edu.tensor import VJP_RULES, Tensor, _keep_numpy_quiet, _result, concatenate, stack
 
 __all__ = [
     "GRU",
@@ -720,6 +720,7 @@ def lstm_cell(gates: Tensor, c: Tensor) -> Tensor:
     benchmarks/bench_tensor.py). The rule recomputes the gates from Tensors under
     ``backward(create_graph=True)``, so that gradients of gradients stay exact.
     """
+    _keep_numpy_quiet()  # e**-x overflows to inf for x < -709: the gate is 0, quietly
     activated = _lstm_gates(gates.data)
     input_gate, forget_gate, candidate, output_gate = activated
     c_new = forget_gate * c.data + input_gate * candidate
