@@ -518,6 +518,7 @@ def write_broken_files(folder: Path) -> dict[str, Path]:
     wrong = json.loads(json.dumps(document))
     wrong["parameters"]["bias"]["shape"] = [4]
     json_file("json a wrong shape", wrong)
+    json_file("json nested too deep", '{"weight": ' + "[" * 100_000 + "]" * 100_000 + "}")
     npz_file("npz a wrong name", {"weight": model.weight.data, "bias2": model.bias.data})
     npz_file(
         "npz pickled objects",
@@ -539,6 +540,7 @@ BROKEN_FILES = [
     "json a NaN",
     "json too few values",
     "json a wrong shape",
+    "json nested too deep",
     "npz a wrong name",
     "npz pickled objects",
     "npz not a zip",

@@ -888,8 +888,11 @@ def _read_json(path: Path) -> dict[str, Array]:
     """The arrays of a .json file written by ``Module.save``, every field checked."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as error:
-        raise ModelFileError(f"{path} is not a valid model file: {error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # ValueError: bad JSON, NaN or Infinity, or an int of more than 4,300 digits;
+        # RecursionError: brackets nested thousands deep (as nn.load_module says too).
+        reason = "nested too deep" if isinstance(error, RecursionError) else error
+        raise ModelFileError(f"{path} is not a valid model file: {reason}") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ModelFileError(f"{path} is not a tinygrad_edu layers file")
     if document.get("version") != FILE_VERSION:
