@@ -62,6 +62,11 @@ BAD_GRAPH_COMMANDS = {
     "a division by zero": ["graph", "1 / a", "a=0"],
     "brackets nested 5,000 deep": ["graph", "(" * 5000 + "a" + ")" * 5000, "a=1"],
     "a 5,000-digit constant": ["graph", "a * " + "9" * 5000, "a=1"],
+    "a constant past a float's range": ["graph", "a * 2e999", "a=1"],
+    "a value past a float's range": ["graph", "a*b", "a=1", "b=2e999"],
+    "a 5,000-digit value": ["graph", "a*b", "a=1", "b=" + "9" * 5000],
+    "a value of inf": ["graph", "a*b", "a=1", "b=inf"],
+    "a value of nan": ["graph", "a*b", "a=nan", "b=1"],
     "a graph too big to show": ["graph", " + ".join(["a"] * 600), "a=1"],
     "a tree too deep to indent": ["graph", "tanh(" * 120 + "a" + ")" * 120, "a=1", "--format=tree"],
     "an unknown label": ["graph", "--highlight", "w9"],
@@ -85,6 +90,17 @@ def test_each_bad_graph_command_exits_2_with_one_readable_line(
     assert not list(tmp_path.iterdir())  # and no file written
 
 
+@pytest.mark.parametrize(
+    "value", ["2e999", "9" * 5000, "-inf", "nan"], ids=["2e999", "5,000 digits", "-inf", "nan"]
+)
+def test_a_value_that_is_not_a_finite_float_is_refused_by_its_name(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "a*b", "a=1", f"b={value}"]) == 2  # not run with b = inf
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("tinygrad-edu graph: b must be a finite number, got ")
+
+
 def test_the_output_files_suffix_picks_the_format(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,4 +113,3 @@ def test_the_output_files_suffix_picks_the_format(
     assert main(["graph", "--output", str(png)]) == 0  # a PNG, not text in a .png
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["graph", "--format", "png", "--output", str(png)]) == 0
-
