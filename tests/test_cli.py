@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -113,3 +114,42 @@ def test_the_output_files_suffix_picks_the_format(
     assert main(["graph", "--output", str(png)]) == 0  # a PNG, not text in a .png
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["graph", "--format", "png", "--output", str(png)]) == 0
+
+
+def _unwritable_outputs(folder: Path) -> dict[str, list[str]]:
+    (folder / "a file").write_text("not a folder")
+    (folder / "a folder.npz").mkdir()
+    return {
+        "no such folder": ["digits", "--save", str(folder / "nonexistent" / "x.npz")],
+        "a file as the folder": ["sequence", "--plot", str(folder / "a file" / "c.png")],
+        "a folder as the file": ["digits", "--save", str(folder / "a folder.npz")],
+        "pictures into no folder": ["digits", "--pictures", str(folder / "none" / "p.png")],
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no such folder", "a file as the folder", "a folder as the file", "pictures into no folder"],
+)
+def test_train_refuses_an_output_it_could_not_write_before_training(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinygrad_edu import demos
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started before the output was checked")
+
+    for name in ("train_digits", "train_sequence", "train_text"):
+        monkeypatch.setattr(demos, name, no_training)
+    argv = _unwritable_outputs(tmp_path)[case]
+    assert main(["train", *argv]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"tinygrad-edu train {argv[0]}: {argv[1]} {argv[2]}: ")
+
+
+def test_train_refuses_a_folder_it_may_not_write_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as a read-only folder is
+    assert main(["train", "digits", "--save", str(tmp_path / "x.npz")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"the folder {tmp_path} is not writable")
