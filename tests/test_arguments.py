@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, grad, gradcheck, hessian, jvp, numerical_grad
+from tinygrad_edu import Value, grad, gradcheck, gradgradcheck, hessian, jvp, numerical_grad
 from tinygrad_edu.data import circles, people, spirals, xor
 from tinygrad_edu.expression import build_expression, parse_assignments
 from tinygrad_edu.losses import binary_cross_entropy, mse_loss
@@ -46,6 +46,15 @@ LOSS = (W * 2.0 - 1.0) ** 2
 NET = tutorial_network(seed=0)
 
 Call = Callable[[], Any]
+
+
+def tensor_sum(x: Any) -> Any:
+    """A function of one Tensor, for the gradcheck cases."""
+    return x.sum()
+
+
+ONE_INPUT = "f cannot be called with 1 input, one per entry of inputs: missing .* 'y'"
+TWO_INPUTS = "f cannot be called with 2 inputs, one per entry of inputs: too many"
 
 # (what is wrong, the call, the error it must raise, words the message must contain)
 BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
@@ -134,6 +143,30 @@ BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
     ("atol=-1", lambda: gradcheck(lambda x: x, [1.0], atol=-1.0), ValueError, "atol must be"),
     ("rtol=nan", lambda: gradcheck(lambda x: x, [1.0], rtol=math.nan), ValueError, "rtol must"),
     ("eps=inf", lambda: numerical_grad(lambda x: x, [1.0], eps=math.inf), ValueError, "eps must"),
+    ("seed text", lambda: gradcheck(lambda x: x, [1.0], seed="x"), TypeError, "seed must be"),
+    (
+        "seed text, Tensors",
+        lambda: gradcheck(tensor_sum, [np.ones(2)], seed="x"),
+        TypeError,
+        "seed must",
+    ),
+    (
+        "seed=-1, Tensors",
+        lambda: gradcheck(tensor_sum, [np.ones(2)], seed=-1),
+        ValueError,
+        "seed must be",
+    ),
+    ("no inputs", lambda: gradcheck(lambda x: x, []), ValueError, "gradcheck needs at least one"),
+    ("no inputs, 2nd", lambda: gradgradcheck(lambda: 1.0, []), ValueError, "at least one input"),
+    ("one input short", lambda: gradcheck(lambda x, y: x * y, [1.0]), TypeError, ONE_INPUT),
+    ("one input too many", lambda: gradcheck(tensor_sum, [np.ones(2)] * 2), TypeError, TWO_INPUTS),
+    ("inputs an array", lambda: gradcheck(tensor_sum, np.ones(2)), TypeError, r"in a list: \[x\]"),
+    (
+        "inputs a matrix",  # its rows were taken for two inputs
+        lambda: gradcheck(lambda x, y: (x * y).sum(), np.ones((2, 3))),
+        TypeError,
+        "inputs must be a sequence",
+    ),
     ("grad of 3", lambda: grad(3), TypeError, "f must be a function"),
     ("hessian of 3", lambda: hessian(3), TypeError, "f must be a function"),
     ("argnums text", lambda: grad(lambda x: x, argnums="0"), TypeError, "argnums must be"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,11 @@ BAD_GRAPH_COMMANDS = {
     "a division by zero": ["graph", "1 / a", "a=0"],
     "brackets nested 5,000 deep": ["graph", "(" * 5000 + "a" + ")" * 5000, "a=1"],
     "a 5,000-digit constant": ["graph", "a * " + "9" * 5000, "a=1"],
+    "a constant past a float's range": ["graph", "a * 2e999", "a=1"],
+    "a value past a float's range": ["graph", "a*b", "a=1", "b=2e999"],
+    "a 5,000-digit value": ["graph", "a*b", "a=1", "b=" + "9" * 5000],
+    "a value of inf": ["graph", "a*b", "a=1", "b=inf"],
+    "a value of nan": ["graph", "a*b", "a=nan", "b=1"],
     "a graph too big to show": ["graph", " + ".join(["a"] * 600), "a=1"],
     "a tree too deep to indent": ["graph", "tanh(" * 120 + "a" + ")" * 120, "a=1", "--format=tree"],
     "an unknown label": ["graph", "--highlight", "w9"],
@@ -85,6 +91,17 @@ def test_each_bad_graph_command_exits_2_with_one_readable_line(
     assert not list(tmp_path.iterdir())  # and no file written
 
 
+@pytest.mark.parametrize(
+    "value", ["2e999", "9" * 5000, "-inf", "nan"], ids=["2e999", "5,000 digits", "-inf", "nan"]
+)
+def test_a_value_that_is_not_a_finite_float_is_refused_by_its_name(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "a*b", "a=1", f"b={value}"]) == 2  # not run with b = inf
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("tinygrad-edu graph: b must be a finite number, got ")
+
+
 def test_the_output_files_suffix_picks_the_format(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -98,3 +115,41 @@ def test_the_output_files_suffix_picks_the_format(
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["graph", "--format", "png", "--output", str(png)]) == 0
 
+
+def _unwritable_outputs(folder: Path) -> dict[str, list[str]]:
+    (folder / "a file").write_text("not a folder")
+    (folder / "a folder.npz").mkdir()
+    return {
+        "no such folder": ["digits", "--save", str(folder / "nonexistent" / "x.npz")],
+        "a file as the folder": ["sequence", "--plot", str(folder / "a file" / "c.png")],
+        "a folder as the file": ["digits", "--save", str(folder / "a folder.npz")],
+        "pictures into no folder": ["digits", "--pictures", str(folder / "none" / "p.png")],
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no such folder", "a file as the folder", "a folder as the file", "pictures into no folder"],
+)
+def test_train_refuses_an_output_it_could_not_write_before_training(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinygrad_edu import demos
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started before the output was checked")
+
+    for name in ("train_digits", "train_sequence", "train_text"):
+        monkeypatch.setattr(demos, name, no_training)
+    argv = _unwritable_outputs(tmp_path)[case]
+    assert main(["train", *argv]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"tinygrad-edu train {argv[0]}: {argv[1]} {argv[2]}: ")
+
+
+def test_train_refuses_a_folder_it_may_not_write_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as a read-only folder is
+    assert main(["train", "digits", "--save", str(tmp_path / "x.npz")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"the folder {tmp_path} is not writable")

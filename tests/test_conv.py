@@ -3,6 +3,7 @@ torch.nn.functional (outputs, gradients, and gradients of gradients), and their 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -194,3 +195,15 @@ def test_a_nan_in_a_window_is_the_maximum_and_gets_the_gradient_as_in_torch() ->
     out.sum().backward()
     expected.sum().backward()
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+def test_inf_in_a_window_gives_the_ieee_result_without_a_numpy_warning() -> None:
+    x = Tensor(np.array([[[[np.inf, -np.inf], [1.0, 2.0]]]]), requires_grad=True)
+    zero_kernel = Tensor(np.zeros((1, 1, 1, 1)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # set after the tensors were made
+        convolved = conv2d(x, zero_kernel)  # inf * 0
+        averaged = avg_pool2d(x, 2)  # inf + -inf
+        (convolved.sum() + averaged.sum()).backward()
+    assert np.isnan(convolved.data[0, 0, 0]).all() and np.isnan(averaged.data).all()
+    assert zero_kernel.grad is not None and np.isnan(zero_kernel.grad).all()

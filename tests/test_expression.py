@@ -113,6 +113,9 @@ def test_assignments_give_names_their_numbers() -> None:
         (["exp=2"], "cannot be a name"),
         (["a=two"], "is not a number"),
         (["a=1", "a=2"], "given twice"),
+        (["a=1e999"], "a must be a finite number, got '1e999', which is inf"),
+        (["a=-inf"], "a must be a finite number"),
+        (["a=nan"], "a must be a finite number"),
     ],
 )
 def test_bad_assignments_are_refused(assignment: list[str], message: str) -> None:

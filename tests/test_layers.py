@@ -6,6 +6,7 @@ refused with the model untouched)."""
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from tinygrad_edu.layers import (
     Sequential,
     Sigmoid,
     Tanh,
+    lstm_cell,
 )
 from tinygrad_edu.optim import SGD, Adam
 
@@ -66,6 +68,12 @@ LAYER_CASES: dict[str, tuple[Callable[[], Module], Callable[[Any], Any], tuple[i
     "MaxPool2d": (lambda: MaxPool2d(3, 2), lambda nn: nn.MaxPool2d(3, 2), (2, 2, 7, 6)),
     "AvgPool2d": (lambda: AvgPool2d(2), lambda nn: nn.AvgPool2d(2), (2, 3, 5, 4)),
     "Flatten": (lambda: Flatten(), lambda nn: nn.Flatten(), (2, 3, 2, 2)),
+    "Flatten, negative axes": (
+        lambda: Flatten(-3, -2),
+        lambda nn: nn.Flatten(-3, -2),
+        (2, 3, 2, 2),
+    ),
+    "Flatten of a 0-d tensor": (lambda: Flatten(0), lambda nn: nn.Flatten(0), ()),
     "ReLU": (lambda: ReLU(), lambda nn: nn.ReLU(), (3, 4)),
     "Tanh": (lambda: Tanh(), lambda nn: nn.Tanh(), (3, 4)),
     "Sigmoid": (lambda: Sigmoid(), lambda nn: nn.Sigmoid(), (3, 4)),
@@ -188,6 +196,17 @@ def test_recurrent_layer_matches_its_torch_twin(name: str, with_start: bool) -> 
     for mine, reference in zip(used, theirs_in):
         np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-11, atol=1e-13)
     assert_same_gradients(torch, ours, theirs, rtol=1e-11)
+
+
+def test_saturated_lstm_gates_are_0_and_1_without_a_numpy_warning() -> None:
+    gates = Tensor(np.array([[-1000.0, 1000.0, 0.0, -1000.0]]), requires_grad=True)
+    c = Tensor([[1.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # set after the tensors were made
+        both = lstm_cell(gates, c)  # sigmoid(-1000) = 1 / (1 + e**1000): e**1000 overflows
+        both.sum().backward()
+    assert both.data.tolist() == [[0.0, 1.0]]  # i = 0, f = 1, o = 0: h = 0, c = c_{t-1}
+    assert c.grad is not None and c.grad.tolist() == [[1.0]]
 
 
 def test_embedding_matches_torch_and_adds_the_gradients_of_repeated_indices() -> None:
@@ -383,7 +402,24 @@ def test_repr_is_pytorchs() -> None:
     ("call", "error", "message"),
     [
         (lambda: Linear(3, 2)(Tensor(np.ones((4, 2)))), ValueError, "in_features = 3"),
-        (lambda: Linear(0, 2), ValueError, "in_features must be a positive"),
+        (lambda: Linear(0, 2), ValueError, "in_features must be a whole number >= 1"),
+        (lambda: Linear(3, 2, bias="no"), TypeError, "Linear: bias must be True or False"),
+        (lambda: Conv2d(1, 2, 3, bias=1), TypeError, "Conv2d: bias must be True or False"),
+        (lambda: Conv2d(1, 2, "3"), TypeError, "Conv2d: kernel_size must be a whole number"),
+        (lambda: Conv2d(1, 2, (3,)), ValueError, "kernel_size must be an int or a pair"),
+        (lambda: Conv2d(1, 2, 3, stride=(1, 0)), ValueError, r"stride\[1\] must be .* >= 1"),
+        (lambda: Conv2d(1, 2, 3, padding=-1), ValueError, "padding must be .* >= 0"),
+        (lambda: MaxPool2d(2, stride=0), ValueError, "MaxPool2d: stride must be"),
+        (lambda: AvgPool2d(2.0), TypeError, "AvgPool2d: kernel_size must be a whole number"),
+        (lambda: RNN(2, 3, batch_first="yes"), TypeError, "RNN: batch_first must be True or"),
+        (lambda: LSTM(2, 3, bias=None), TypeError, "LSTM: bias must be True or False"),
+        (lambda: GRU(2, 3, num_layers=1.5), TypeError, "GRU: num_layers must be a whole"),
+        (lambda: Embedding(4, 0), ValueError, "embedding_dim must be a whole number >= 1"),
+        (lambda: Flatten("1"), TypeError, "Flatten: start_dim must be a whole number"),
+        # PyTorch raises IndexError; % would have wrapped 5 onto axis 1 and changed nothing
+        (lambda: Flatten(5)(Tensor(np.ones((2, 3)))), ValueError, "start_dim 5 is out of range"),
+        (lambda: Flatten(0, -3)(Tensor(np.ones((2, 3)))), ValueError, r"end_dim -3 .*-2 to 1"),
+        (lambda: Flatten()(Tensor(5.0)), ValueError, r"start_dim 1 .*\(axes -1 to 0\)"),
         (lambda: Conv2d(1, 2, 0), ValueError, "kernel_size"),
         (
             lambda: RNN(2, 3)(Tensor(np.ones((4, 1, 2))), Tensor(np.ones((1, 2, 3)))),
@@ -505,6 +541,7 @@ def write_broken_files(folder: Path) -> dict[str, Path]:
     wrong = json.loads(json.dumps(document))
     wrong["parameters"]["bias"]["shape"] = [4]
     json_file("json a wrong shape", wrong)
+    json_file("json nested too deep", '{"weight": ' + "[" * 100_000 + "]" * 100_000 + "}")
     npz_file("npz a wrong name", {"weight": model.weight.data, "bias2": model.bias.data})
     npz_file(
         "npz pickled objects",
@@ -526,6 +563,7 @@ BROKEN_FILES = [
     "json a NaN",
     "json too few values",
     "json a wrong shape",
+    "json nested too deep",
     "npz a wrong name",
     "npz pickled objects",
     "npz not a zip",

@@ -8,6 +8,7 @@ import gc
 import threading
 import warnings
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -370,6 +371,94 @@ def test_overflow_and_division_by_zero_follow_ieee_without_warnings() -> None:
         assert big.sigmoid().data[0] == 1.0 and (-big).sigmoid().data[0] == 0.0
         Tensor([0.0], requires_grad=True).sqrt().sum().backward()  # d/dx sqrt(x) at 0: inf
     assert caught == []
+
+
+INF, NAN = np.inf, np.nan
+
+
+def _ieee_results() -> dict[str, Callable[[], object]]:
+    """Ops whose IEEE result is inf or nan, each as a function returning the numbers: the
+    tensors are made here, before the caller changes the warnings filters."""
+    infinities = Tensor([INF, -INF], requires_grad=True)
+    zero = Tensor([0.0], requires_grad=True)
+    large = Tensor([1000.0, -1000.0], requires_grad=True)
+    with_nan = Tensor([NAN, 1.0], requires_grad=True)
+
+    def max_gradient() -> object:
+        with_nan.grad = None
+        with_nan.max().backward()
+        return with_nan.grad
+
+    def exp_times_zero_gradient() -> object:
+        large.grad = None
+        (large.exp() * 0.0).sum().backward()  # d/dx = e**x * 0 = inf * 0 at x = 1000
+        return large.grad
+
+    return {
+        "sum": lambda: infinities.sum().data,
+        "mean": lambda: infinities.mean().data,
+        "sum over an axis": lambda: infinities.reshape(1, 2).sum(axis=1).data,
+        "inf - inf": lambda: (infinities[:1] - infinities[:1]).data,
+        "inf * 0": lambda: (infinities * 0).data,
+        "matmul inf * 0": lambda: (infinities @ Tensor([0.0, 0.0])).data,
+        "0 / 0": lambda: (zero / zero).data,
+        "1 / 0": lambda: (1.0 / zero).data,
+        "0 ** -1": lambda: (zero**-1).data,
+        "exp overflow": lambda: large.exp().data,
+        "sigmoid far out": lambda: large.sigmoid().data,
+        "leaky_relu(0) at inf": lambda: infinities.leaky_relu(0.0).data,
+        "softmax of inf": lambda: infinities.softmax().data,
+        # (only its first element: the second is -inf here, nan in PyTorch; not the subject)
+        "log_softmax of inf": lambda: infinities.log_softmax().data[:1],
+        "max backward at nan": max_gradient,
+        "backward through inf * 0": exp_times_zero_gradient,
+    }
+
+
+EXPECTED_IEEE = {
+    "sum": NAN,
+    "mean": NAN,
+    "sum over an axis": [NAN],
+    "inf - inf": [NAN],
+    "inf * 0": [NAN, NAN],
+    "matmul inf * 0": NAN,
+    "0 / 0": [NAN],
+    "1 / 0": [INF],
+    "0 ** -1": [INF],
+    "exp overflow": [INF, 0.0],
+    "sigmoid far out": [1.0, 0.0],
+    "leaky_relu(0) at inf": [INF, NAN],  # 0 * -inf, as in PyTorch
+    "softmax of inf": [NAN, NAN],
+    "log_softmax of inf": [NAN],
+    "max backward at nan": [NAN, NAN],
+    "backward through inf * 0": [NAN, 0.0],
+}
+
+
+@pytest.mark.parametrize("user_filter", ["error", "always", None])
+def test_ieee_results_come_without_a_warning_whatever_filter_the_user_set(
+    user_filter: str | None,
+) -> None:
+    # A filter set after the tensors were made goes in front of the package's own; and
+    # x.sum() would run in numpy's Python code, outside the package's filter.
+    results = _ieee_results()
+    assert results.keys() == EXPECTED_IEEE.keys()
+    with warnings.catch_warnings(record=True) as caught:
+        if user_filter is not None:
+            warnings.simplefilter(user_filter)  # type: ignore[call-overload]
+        got = {name: np.asarray(make()) for name, make in results.items()}
+    assert [str(warning.message) for warning in caught] == []
+    for name, expected in EXPECTED_IEEE.items():
+        np.testing.assert_array_equal(got[name], expected, err_msg=name)
+
+
+def test_the_users_own_numpy_warnings_still_reach_the_user() -> None:
+    Tensor([INF]) - Tensor([INF])  # puts the package's filter first
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        np.array([INF, -INF]).sum()
+        np.array([INF]) * 0
+    assert len(caught) == 2 and all(w.category is RuntimeWarning for w in caught)
 
 
 # ---------------------------------------------------------------------- bad input

@@ -26,13 +26,21 @@ Seed = int | np.random.Generator | None
 """An int >= 0 for a reproducible random start, a numpy Generator to draw from, or None."""
 
 
-def whole_number(name: str, thing: object, minimum: int = 0) -> int:
-    """``thing`` if it is a whole number >= ``minimum`` (an int, not a bool)."""
+def whole_number(name: str, thing: object, minimum: int | None = 0) -> int:
+    """``thing`` if it is a whole number >= ``minimum`` (an int, not a bool; any
+    sign if ``minimum`` is None)."""
     if isinstance(thing, bool) or not isinstance(thing, numbers.Integral):
         raise TypeError(f"{name} must be a whole number, got {describe(thing)}")
-    if thing < minimum:
+    if minimum is not None and thing < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {thing!r}")
     return int(thing)
+
+
+def true_or_false(name: str, thing: object) -> bool:
+    """``thing`` if it is True or False: 1, "no" or None would each quietly mean one."""
+    if not isinstance(thing, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {describe(thing)}")
+    return bool(thing)
 
 
 def real_number(

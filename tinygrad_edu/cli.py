@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -296,6 +297,8 @@ def _output_format(format: str | None, output: str | None) -> str:
             f"use --format {wanted}, or another file name"
         )
     return format
+
+
 TRAIN_HELP = """\
 Train a network on Tensors and watch it learn: a progress bar (on a terminal) and one
 line per epoch with the loss and accuracy. The same --seed gives the same run.
@@ -363,6 +366,18 @@ def run_train(args: argparse.Namespace) -> int:
     """Run one training demo; missing optional packages and bad files are reported."""
     from tinygrad_edu import demos
 
+    # The files are written after training: a folder that is not there would otherwise
+    # be found only then, with the whole run lost.
+    outputs = {
+        "--save": args.save,
+        "--plot": args.plot,
+        "--pictures": getattr(args, "pictures", None),
+    }
+    for option, path in outputs.items():
+        problem = _unwritable(path) if path else None
+        if problem:
+            print(f"tinygrad-edu train {args.demo}: {option} {path}: {problem}", file=sys.stderr)
+            return 2
     common = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size}
     try:
         if args.plot or getattr(args, "pictures", None):
@@ -394,6 +409,22 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"tinygrad-edu train {args.demo}: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _unwritable(path: str) -> str | None:
+    """Why a file could not be written at ``path``, or None if it could (as far as
+    can be told before writing it)."""
+    target = Path(path)
+    folder = target.parent  # Path("model.npz").parent is Path("."), the current folder
+    if target.is_dir():
+        return "that is a folder; give a file name"
+    if not folder.exists():
+        return f"there is no folder {folder}"
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable"
+    return None
 
 
 def _model_file(text: str) -> str:

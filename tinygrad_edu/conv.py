@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tinygrad_edu.tensor import VJP_RULES, Tensor, _result
+from tinygrad_edu.tensor import VJP_RULES, Tensor, _keep_numpy_quiet, _result, _sum
 
 __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 
@@ -86,6 +86,7 @@ def conv2d(
                 f"conv2d: bias must have shape ({weight.shape[0]},), one per kernel, got "
                 f"{bias.shape}"
             )
+    _keep_numpy_quiet()  # inf * 0 in the product is nan, without a numpy warning
     out: Tensor = _convolve(x, weight, stride_pair, padding_pair, bias)
     return out
 
@@ -119,6 +120,7 @@ def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None) -> Tens
     """The mean of each kernel_size window, windows ``stride`` apart (default:
     kernel_size): shape (N, C, H_out, W_out), H_out = (H - kh) // stride + 1."""
     x, kernel, stride_pair = _checked_pool(x, kernel_size, stride, "avg_pool2d")
+    _keep_numpy_quiet()  # inf + -inf in a window is nan, without a numpy warning
     out: Tensor = _average(x, kernel, stride_pair)
     return out
 
@@ -269,7 +271,7 @@ VJP_RULES.update(
             lambda g, x, w, *rest, stride, padding, columns: _convolve_weight_grad(
                 x, g, w.shape, stride, padding, columns
             ),
-            lambda g, x, w, b, out, stride, padding, columns: g.sum(axis=(0, 2, 3)),
+            lambda g, x, w, b, out, stride, padding, columns: _sum(g, (0, 2, 3)),
         ),
         "conv2d_input_grad": (
             lambda u, g, w, out, input_shape, stride, padding: _convolve(u, w, stride, padding),

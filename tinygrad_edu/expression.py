@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import math
 import operator
 from collections.abc import Callable, Container, Mapping, Sequence
 
@@ -67,9 +68,14 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
         if name in values:
             raise ExpressionError(f"{name!r} is given twice")
         try:
-            values[name] = float(number)
+            value = float(number)
         except ValueError:
             raise ExpressionError(f"{number!r} is not a number (in {assignment!r})") from None
+        if not math.isfinite(value):  # "inf", "nan", or past a float's range: 2e999
+            raise ExpressionError(
+                f"{name} must be a finite number, got {_short(number)}, which is {value} as a float"
+            )
+        values[name] = value
     return values
 
 
@@ -157,9 +163,12 @@ def _apply(
     """One allowed node of the formula, applied to its operands' results."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         try:
-            return float(node.value)
+            number = float(node.value)
         except OverflowError:
             raise ExpressionError(f"the number {_short(str(node.value))} is too large") from None
+        if not math.isfinite(number):  # a literal past a float's range, such as 2e999
+            raise ExpressionError("a number in the formula is too large for a float: it is inf")
+        return number
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.UnaryOp):

@@ -17,6 +17,7 @@ by element against central differences of sum(u * f(x)).
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.checks import describe, function, real_number
+from tinygrad_edu.checks import describe, function, real_number, whole_number
 from tinygrad_edu.engine import Value, enable_grad, no_grad
 from tinygrad_edu.forward import forward_gradient
 from tinygrad_edu.functional import hessian, output_value
@@ -98,6 +99,8 @@ def gradcheck(
     disagrees, its worst element's index and both values.
     """
     _check_tolerances(atol, rtol)
+    _check_call(f, inputs, "gradcheck")
+    whole_number("seed", seed)  # checked on both paths, though only Tensors use it
     if any(isinstance(x, (np.ndarray, Tensor)) for x in inputs):
         return _tensor_gradcheck(f, inputs, eps, atol, rtol, seed)
     numeric = numerical_grad(f, inputs, eps)
@@ -121,6 +124,7 @@ def gradgradcheck(
     """
     _check_eps(eps)
     _check_tolerances(atol, rtol)
+    _check_call(f, inputs, "gradgradcheck")
     point = _point(f, inputs)
     analytic = hessian(f)(*point)
     names, analytic_flat, numeric_flat = [], [], []
@@ -144,6 +148,7 @@ def forward_reverse_check(
     Raises ``GradcheckError`` naming each input where they differ.
     """
     _check_tolerances(atol, rtol)
+    _check_call(f, inputs, "forward_reverse_check")
     point = _point(f, inputs)
     forward = forward_gradient(f, point)
     reverse = analytic_grad(f, inputs)
@@ -168,11 +173,35 @@ def _check_tolerances(atol: float, rtol: float) -> None:
     real_number("rtol", rtol, at_least=0.0)
 
 
-def _point(f: Function, inputs: Sequence[float | Value]) -> list[float]:
-    """The numbers of ``inputs``, once f and inputs are checked."""
+def _check_call(f: Callable[..., Any], inputs: Sequence[Any], check: str = "") -> None:
+    """f is a function that takes one argument per input, and inputs is a sequence (not
+    empty, for a ``check``): checked before f is called, so that a wrong count is not a
+    bare TypeError from inside (f's signature says how many inputs it takes)."""
     function("f", f)
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
-        raise TypeError(f"inputs must be a sequence of numbers or Values, got {describe(inputs)}")
+        hint = " (put a single array in a list: [x])" if isinstance(inputs, np.ndarray) else ""
+        raise TypeError(
+            "inputs must be a sequence of numbers or Values, or of arrays or Tensors, got "
+            f"{describe(inputs)}{hint}"
+        )
+    if check and len(inputs) == 0:
+        raise ValueError(f"{check} needs at least one input to differentiate f by, got none")
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # some built-in callables have none: f's call will say
+        return
+    try:
+        signature.bind(*inputs)
+    except TypeError as error:
+        count = f"{len(inputs)} input" + ("" if len(inputs) == 1 else "s")
+        raise TypeError(
+            f"f cannot be called with {count}, one per entry of inputs: {error}"
+        ) from None
+
+
+def _point(f: Function, inputs: Sequence[float | Value]) -> list[float]:
+    """The numbers of ``inputs``, once f and inputs are checked."""
+    _check_call(f, inputs)
     return [_number_of(x) for x in inputs]
 
 

@@ -36,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.checks import true_or_false, whole_number
 from tinygrad_edu.conv import avg_pool2d, conv2d, max_pool2d
 from tinygrad_edu.nn import ModelFileError
-from tinygrad_edu.tensor import VJP_RULES, Tensor, _result, concatenate, stack
+from tinygrad_edu.tensor import VJP_RULES, Tensor, _keep_numpy_quiet, _result, concatenate, stack
 
 __all__ = [
     "GRU",
@@ -285,6 +286,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = _checked_size(in_features, "Linear", "in_features")
         self.out_features = _checked_size(out_features, "Linear", "out_features")
+        bias = true_or_false("Linear: bias", bias)
         generator = _generator(seed)
         bound = 1.0 / math.sqrt(in_features)
         self.weight = _uniform(generator, (out_features, in_features), bound, dtype)
@@ -323,9 +325,10 @@ class Conv2d(Module):
         super().__init__()
         self.in_channels = _checked_size(in_channels, "Conv2d", "in_channels")
         self.out_channels = _checked_size(out_channels, "Conv2d", "out_channels")
-        self.kernel_size = _pair(kernel_size, "kernel_size", smallest=1)
-        self.stride = _pair(stride, "stride", smallest=1)
-        self.padding = _pair(padding, "padding", smallest=0)
+        self.kernel_size = _pair(kernel_size, "Conv2d: kernel_size", smallest=1)
+        self.stride = _pair(stride, "Conv2d: stride", smallest=1)
+        self.padding = _pair(padding, "Conv2d: padding", smallest=0)
+        bias = true_or_false("Conv2d: bias", bias)
         generator = _generator(seed)
         fan_in = in_channels * self.kernel_size[0] * self.kernel_size[1]
         bound = 1.0 / math.sqrt(fan_in)
@@ -354,8 +357,9 @@ class MaxPool2d(Module):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
-        _pair(kernel_size, "kernel_size", smallest=1)
-        _pair(self.stride, "stride", smallest=1)
+        name = type(self).__name__
+        _pair(kernel_size, f"{name}: kernel_size", smallest=1)
+        _pair(self.stride, f"{name}: stride", smallest=1)
 
     def forward(self, x: Tensor) -> Tensor:
         return max_pool2d(x, self.kernel_size, self.stride)
@@ -376,11 +380,20 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        self.start_dim = whole_number("Flatten: start_dim", start_dim, minimum=None)
+        self.end_dim = whole_number("Flatten: end_dim", end_dim, minimum=None)
 
     def forward(self, x: Tensor) -> Tensor:
-        start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Flatten: the input must be a Tensor, got {type(x).__name__}")
+        axes = max(x.ndim, 1)  # a 0-d tensor counts as one axis, as in PyTorch: it gives (1,)
+        for name, axis in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            if not -axes <= axis < axes:  # else % would wrap it onto another axis
+                raise ValueError(
+                    f"Flatten: {name} {axis} is out of range for a tensor of shape {x.shape} "
+                    f"(axes {-axes} to {axes - 1})"
+                )
+        start, end = self.start_dim % axes, self.end_dim % axes
         if start > end:
             raise ValueError(
                 f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
@@ -519,10 +532,8 @@ class _Recurrent(Module):
         self.input_size = _checked_size(input_size, name, "input_size")
         self.hidden_size = _checked_size(hidden_size, name, "hidden_size")
         self.num_layers = _checked_size(num_layers, name, "num_layers")
-        if not isinstance(batch_first, bool) or not isinstance(bias, bool):
-            raise TypeError(f"{name}: batch_first and bias must be True or False")
-        self.batch_first = batch_first
-        self.bias = bias
+        self.bias = true_or_false(f"{name}: bias", bias)
+        self.batch_first = true_or_false(f"{name}: batch_first", batch_first)
         generator = _generator(seed)
         bound = 1.0 / math.sqrt(hidden_size)
         rows = self.gates * hidden_size
@@ -720,6 +731,7 @@ def lstm_cell(gates: Tensor, c: Tensor) -> Tensor:
     benchmarks/bench_tensor.py). The rule recomputes the gates from Tensors under
     ``backward(create_graph=True)``, so that gradients of gradients stay exact.
     """
+    _keep_numpy_quiet()  # e**-x overflows to inf for x < -709: the gate is 0, quietly
     activated = _lstm_gates(gates.data)
     input_gate, forget_gate, candidate, output_gate = activated
     c_new = forget_gate * c.data + input_gate * candidate
@@ -815,19 +827,18 @@ def _uniform(
 
 
 def _checked_size(size: Any, layer: str, name: str) -> int:
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"{layer}: {name} must be a positive whole number, got {size!r}")
-    return int(size)
+    return whole_number(f"{layer}: {name}", size, minimum=1)
 
 
 def _pair(size: Any, name: str, smallest: int) -> tuple[int, int]:
-    pair = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
-    if len(pair) != 2 or any(
-        isinstance(part, bool) or not isinstance(part, (int, np.integer)) or part < smallest
-        for part in pair
-    ):
-        raise ValueError(f"{name} must be an int >= {smallest} or a pair of them, got {size!r}")
-    return int(pair[0]), int(pair[1])
+    """An int for both sides, or a pair (height, width) of them, each >= ``smallest``."""
+    if not isinstance(size, (tuple, list)):
+        side = whole_number(name, size, smallest)
+        return side, side
+    if len(size) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {size!r}")
+    height = whole_number(f"{name}[0]", size[0], smallest)
+    return height, whole_number(f"{name}[1]", size[1], smallest)
 
 
 def _check_last_axis(x: Any, size: int, layer: str, name: str) -> None:
@@ -887,8 +898,11 @@ def _read_json(path: Path) -> dict[str, Array]:
     """The arrays of a .json file written by ``Module.save``, every field checked."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as error:
-        raise ModelFileError(f"{path} is not a valid model file: {error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # ValueError: bad JSON, NaN or Infinity, or an int of more than 4,300 digits;
+        # RecursionError: brackets nested thousands deep (as nn.load_module says too).
+        reason = "nested too deep" if isinstance(error, RecursionError) else error
+        raise ModelFileError(f"{path} is not a valid model file: {reason}") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ModelFileError(f"{path} is not a tinygrad_edu layers file")
     if document.get("version") != FILE_VERSION:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
@@ -62,20 +61,44 @@ Gradient = Union[Array, "Tensor"]
 """An ndarray; a Tensor (with its own graph) after ``backward(create_graph=True)``."""
 
 # Overflow to inf, 0 * inf and 0 / 0 are IEEE arithmetic, not mistakes to warn about:
-# their results (inf, nan) show in the numbers. numpy would also print a RuntimeWarning
-# for each; this filter keeps them away from the learner, for this package's numpy calls
-# only, at no cost to the ops (np.errstate around each op made a small op 4x slower).
-_QUIET_NUMPY = ("ignore", None, RuntimeWarning, re.compile(r"tinygrad_edu(\.\w+)*$"), 0)
+# their results (inf, nan) show in the numbers. numpy would also issue a RuntimeWarning
+# for each; a warnings filter keeps them away from the learner, for this package's numpy
+# calls only. Two things decide whether it works:
+# - The first filter in ``warnings.filters`` that matches a warning decides it, and
+#   ``warnings.simplefilter("error")``, pytest's ``-W error`` or a
+#   ``catch_warnings()`` block put theirs in front of ours. So every op that does
+#   arithmetic (not reshaping, indexing or comparing, which never warn) calls
+#   ``_keep_numpy_quiet()`` first, which moves ours back to the front:
+#   one comparison when it is there already (np.errstate around each op would cost
+#   about 3 µs, more than a small op itself).
+# - A warning is blamed on the Python code that called the numpy routine. ndarray
+#   methods such as ``x.sum()`` run in numpy's own Python code, so their warnings would
+#   be numpy's, past our filter: reductions here call the ufunc itself
+#   (``np.add.reduce``, as ``x.sum()`` does inside), which also skips a layer of
+#   numpy's Python.
+_QUIET_MODULES = r"tinygrad_edu(\.\w+)*$"
+_quiet_filter: Any = None  # our entry of warnings.filters, once it is there
 
 
 def _keep_numpy_quiet() -> None:
-    """Put the filter (back) in place: a ``warnings.catch_warnings()`` block around the
-    import, as pytest has around collecting tests, drops it when the block ends."""
-    if _QUIET_NUMPY not in warnings.filters:
-        warnings.filterwarnings("ignore", category=RuntimeWarning, module=_QUIET_NUMPY[3].pattern)
+    """Make our filter the first of ``warnings.filters`` (again): a filter added since,
+    or a ``warnings.catch_warnings()`` block, may have put another in front of it or
+    dropped it. The user's own filters keep their order and still decide everything
+    else: ours matches only RuntimeWarnings raised in this package's code."""
+    global _quiet_filter
+    filters = warnings.filters
+    if filters and filters[0] is _quiet_filter:
+        return
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=_QUIET_MODULES)
+    _quiet_filter = warnings.filters[0]
 
 
 _keep_numpy_quiet()
+
+# The reductions, called as ufuncs (see above). Named here with a plain type: numpy's
+# stubs accept keepdims only as a literal True or False, not as a bool variable.
+_add_reduce: Callable[..., Any] = np.add.reduce
+_maximum_reduce: Callable[..., Any] = np.maximum.reduce
 
 FLOAT_DTYPES: dict[str, np.dtype[Any]] = {
     "float64": np.dtype(np.float64),
@@ -358,6 +381,7 @@ class Tensor:
 
     def exp(self) -> Tensor:
         """e**x. Overflows to inf past x = 709.78 (float64), as IEEE arithmetic does."""
+        _keep_numpy_quiet()
         return _result("exp", np.exp(self.data), (self,))
 
     def log(self) -> Tensor:
@@ -384,6 +408,7 @@ class Tensor:
 
     def sigmoid(self) -> Tensor:
         """sigmoid(x) = 1 / (1 + e**-x), the tutorial's formula; 0.0 and 1.0 far out."""
+        _keep_numpy_quiet()
         return _result("sigmoid", 1.0 / (1.0 + np.exp(-self.data)), (self,))
 
     def relu(self) -> Tensor:
@@ -393,6 +418,7 @@ class Tensor:
     def leaky_relu(self, negative_slope: float = DEFAULT_LEAKY_RELU_SLOPE) -> Tensor:
         """x for x > 0, else negative_slope * x."""
         slope = _checked_number(negative_slope, "leaky_relu: negative_slope")
+        _keep_numpy_quiet()  # slope * x is computed everywhere: 0 * inf where x = inf
         data = np.where(self.data > 0, self.data, slope * self.data)
         return _result("leaky_relu", data, (self,), {"slope": slope})
 
@@ -401,6 +427,7 @@ class Tensor:
         which never overflows. (PyTorch returns x itself past x = 20, its threshold:
         off by e**-20, about 2e-9; this is exact.)"""
         x = self.data
+        _keep_numpy_quiet()
         return _result("softplus", np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))), (self,))
 
     def clamp(self, low: float | None = None, high: float | None = None) -> Tensor:
@@ -419,14 +446,18 @@ class Tensor:
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The sum over ``axis`` (an int, a tuple of them, or None for all)."""
         axes = _normalized_axes(axis, self.ndim, "sum")
-        data = self.data.sum(axis=axes, keepdims=_checked_flag(keepdims, "sum: keepdims"))
+        _keep_numpy_quiet()
+        keepdims = _checked_flag(keepdims, "sum: keepdims")
+        data = _add_reduce(self.data, axis=axes, keepdims=keepdims)
         return _result("sum", data, (self,), {"axes": axes, "keepdims": keepdims})
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The mean over ``axis`` (an int, a tuple of them, or None for all)."""
         axes = _normalized_axes(axis, self.ndim, "mean")
         count = _count(self.shape, axes)
-        data = self.data.sum(axis=axes, keepdims=_checked_flag(keepdims, "mean: keepdims"))
+        _keep_numpy_quiet()
+        keepdims = _checked_flag(keepdims, "mean: keepdims")
+        data = _add_reduce(self.data, axis=axes, keepdims=keepdims)
         saved = {"axes": axes, "keepdims": keepdims, "count": count}
         return _result("mean", data / count, (self,), saved)
 
@@ -436,13 +467,17 @@ class Tensor:
         axes = _normalized_axes(axis, self.ndim, "max")
         if _count(self.shape, axes) == 0:
             raise ValueError(f"max over an empty axis of a tensor of shape {self.shape}")
-        data = self.data.max(axis=axes, keepdims=_checked_flag(keepdims, "max: keepdims"))
+        # np.maximum.reduce, what numpy's x.max() calls; it never warns (a NaN simply
+        # wins), so it needs no _keep_numpy_quiet().
+        keepdims = _checked_flag(keepdims, "max: keepdims")
+        data = _maximum_reduce(self.data, axis=axes, keepdims=keepdims)
         return _result("max", data, (self,), {"axes": axes, "keepdims": keepdims})
 
     def logsumexp(self, axis: int = -1, keepdims: bool = False) -> Tensor:
         """log(sum(e**x)) along ``axis``, computed as m + log(sum(e**(x - m))) with m the
         maximum, so that logits of 1000 do not overflow."""
         axes = _normalized_axes(axis, self.ndim, "logsumexp", single=True)
+        _keep_numpy_quiet()
         data = _logsumexp(self.data, axes[0])
         if not _checked_flag(keepdims, "logsumexp: keepdims"):
             data = data.squeeze(axis=axes)
@@ -451,13 +486,15 @@ class Tensor:
     def softmax(self, axis: int = -1) -> Tensor:
         """e**x / sum(e**x) along ``axis``: positive, summing to 1; stable at large x."""
         (axis,) = _normalized_axes(axis, self.ndim, "softmax", single=True)
-        exponentials = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
-        data = exponentials / exponentials.sum(axis=axis, keepdims=True)
+        _keep_numpy_quiet()
+        exponentials = np.exp(self.data - _maximum_reduce(self.data, axis=axis, keepdims=True))
+        data = exponentials / _add_reduce(exponentials, axis=axis, keepdims=True)
         return _result("softmax", data, (self,), {"axis": axis})
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log(softmax(x)) = x - logsumexp(x) along ``axis``, without forming softmax."""
         (axis,) = _normalized_axes(axis, self.ndim, "log_softmax", single=True)
+        _keep_numpy_quiet()
         data = self.data - _logsumexp(self.data, axis)
         return _result("log_softmax", data, (self,), {"axis": axis})
 
@@ -555,6 +592,7 @@ def gradients(
     for position, input in enumerate(wanted):
         if not input.requires_grad:
             raise ValueError(f"gradients: input {position} does not require grad")
+    _keep_numpy_quiet()
     seed = _seed_gradient(output, gradient, create_graph)
     with enable_grad() if create_graph else nullcontext():
         found = _backpropagate(topological_order(output), seed, create_graph, set(wanted))
@@ -731,8 +769,8 @@ VJP_RULES: dict[str, tuple[Rule, ...] | Rule] = {
         ),
     ),
     # softmax: the Jacobian is diag(s) - s s^T, so its product with g is s * (g - <g, s>)
-    "softmax": (lambda g, x, out, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
-    "log_softmax": (lambda g, x, out, axis: g - _exp(out) * g.sum(axis=axis, keepdims=True),),
+    "softmax": (lambda g, x, out, axis: out * (g - _sum(g * out, axis, keepdims=True)),),
+    "log_softmax": (lambda g, x, out, axis: g - _exp(out) * _sum(g, axis, keepdims=True),),
     "reshape": (lambda g, x, out: g.reshape(x.shape),),
     "transpose": (lambda g, x, out, inverse: g.transpose(inverse),),
     "getitem": (lambda g, x, out, index: _scatter_add(g, x.shape, index),),
@@ -860,7 +898,7 @@ def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
         for axis, size in enumerate(shape)
         if size == 1 and grad.shape[leading + axis] != 1
     )
-    summed = grad.sum(axis=stretched, keepdims=True) if stretched else grad
+    summed = _sum(grad, stretched, keepdims=True) if stretched else grad
     return summed.reshape(shape)
 
 
@@ -941,6 +979,7 @@ def _binary(op: str, function: Callable[[Array, Array], Any], x: Any, y: Any) ->
     left, right = (x, y) if type(x) is Tensor and type(y) is Tensor else _operands(x, y)
     if left is None or right is None:
         return NotImplemented  # type: ignore[no-any-return]  # Python tries the other side
+    _keep_numpy_quiet()
     try:
         data = function(left.data, right.data)
     except ValueError:
@@ -957,6 +996,7 @@ def _power(base: Any, exponent: Any) -> Tensor:
     if left is None or right is None:
         return NotImplemented  # type: ignore[no-any-return]  # Python tries the other side
     x, n = left.data, right.data
+    _keep_numpy_quiet()
     if type(exponent) is int or type(exponent) is float:  # x ** 2: checked and computed fast
         if not float(exponent).is_integer() and exponent == exponent:
             _refuse_outside_domain("**", x < 0, x, FRACTIONAL_POWER_DOMAIN)
@@ -992,6 +1032,7 @@ def _matmul(x: Any, y: Any) -> Tensor:
             f"@ (matmul): operands need at least one axis, got shapes {left.shape} and "
             f"{right.shape} (use * to multiply by a number)"
         )
+    _keep_numpy_quiet()
     try:
         data = np.matmul(left.data, right.data)
     except ValueError:
@@ -1040,6 +1081,15 @@ def _log(x: Any) -> Any:
 
 def _sigmoid(x: Any) -> Any:
     return x.sigmoid() if isinstance(x, Tensor) else 1.0 / (1.0 + np.exp(-x))
+
+
+def _sum(x: Any, axis: int | tuple[int, ...], keepdims: bool = False) -> Any:
+    """x summed over ``axis``, on an ndarray or a Tensor. On an ndarray np.add.reduce,
+    not x.sum(): numpy's method would be blamed for an inf - inf warning, past our filter
+    (see ``_keep_numpy_quiet``)."""
+    if isinstance(x, Tensor):
+        return x.sum(axis=axis, keepdims=keepdims)
+    return _add_reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _select(mask: Array, if_true: Any, if_false: Any) -> Any:
@@ -1104,9 +1154,9 @@ def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
 def _logsumexp(x: Array, axis: int) -> Array:
     """log(sum(e**x)) along ``axis``, kept as a size-1 axis; shifted by the maximum (or
     by 0 where the maximum is infinite, so that a row of -inf gives -inf, not nan)."""
-    largest = x.max(axis=axis, keepdims=True)
+    largest = _maximum_reduce(x, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(largest), largest, 0.0)
-    result: Array = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
+    result: Array = np.log(_add_reduce(np.exp(x - shift), axis=axis, keepdims=True)) + shift
     return result
 
 
