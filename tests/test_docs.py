@@ -12,16 +12,16 @@ above it: ``<!-- not tested: the reason -->``.
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import io
 import re
-import sys
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from .scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -196,14 +196,7 @@ def test_the_blocks_of_a_page_run_as_one_session(tmp_path: Path) -> None:
 
 
 def load_comparison() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "compare_optimizers", DOCS / "compare_optimizers.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being made
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DOCS / "compare_optimizers.py")
 
 
 def shown_comparison() -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from tinygrad_edu.gradcheck import analytic_grad, forward_reverse_check, gradgra
 from tinygrad_edu.losses import mse_loss
 from tinygrad_edu.tutorial import PARAMETER_NAMES, WORKED_EXAMPLE, tutorial_network
 
+from .scripts import load_script
 from .strategies import BINARY_CASES, UNARY_CASES, Expression, checkable_output, expressions, reals
 
 # ---------------------------------------------------------------------- second derivatives
@@ -271,12 +271,7 @@ def test_dual_numbers_carry_value_and_tangent() -> None:
 
 
 def _load_modes_cost() -> Any:
-    path = Path(__file__).resolve().parent.parent / "docs" / "modes_cost.py"
-    spec = importlib.util.spec_from_file_location("modes_cost", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(Path(__file__).resolve().parent.parent / "docs" / "modes_cost.py")
 
 
 def test_modes_cost_script_runs_and_the_page_shows_its_full_table() -> None:

@@ -9,13 +9,12 @@ examples/notebooks/run_notebooks.py, which both this test and that command use.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from .scripts import load_script
 
 nbformat = pytest.importorskip("nbformat", reason="the notebooks need the dev extra")
 pytest.importorskip("nbclient", reason="the notebooks need the dev extra")
@@ -25,17 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PICTURES = ("image/svg+xml", "image/png")
 
 
-def load_runner() -> ModuleType:
-    path = ROOT / "examples" / "notebooks" / "run_notebooks.py"
-    spec = importlib.util.spec_from_file_location("run_notebooks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-runner = load_runner()
+runner = load_script(ROOT / "examples" / "notebooks" / "run_notebooks.py")
 NOTEBOOKS = runner.notebooks()
 
 

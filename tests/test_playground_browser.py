@@ -9,11 +9,9 @@ where .ci/run installs both and a missing browser is a failure.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +25,7 @@ from tinygrad_edu.tutorial import tutorial_loss
 from tinygrad_edu.viz import format_number, to_html
 
 from .playground_helpers import Client, running_server
+from .scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("TINYGRAD_EDU_ARTIFACTS", ROOT / "build")) / "test-artifacts"
@@ -35,13 +34,7 @@ ARTIFACTS = Path(os.environ.get("TINYGRAD_EDU_ARTIFACTS", ROOT / "build")) / "te
 def load_screenshots_script() -> ModuleType:
     """docs/make_playground_screenshots.py: it drives the browser as these tests do, and
     these tests run it, so that the docs' pictures can always be taken again."""
-    path = ROOT / "docs" / "make_playground_screenshots.py"
-    spec = importlib.util.spec_from_file_location("make_playground_screenshots", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "docs" / "make_playground_screenshots.py")
 
 
 shots = load_screenshots_script()

@@ -5,7 +5,6 @@ committed plots of measured tables show the tables their pages print today."""
 from __future__ import annotations
 
 import html
-import importlib.util
 import io
 import re
 import sys
@@ -33,6 +32,8 @@ from tinygrad_edu.plots import (
     plot_decision_boundary,
     plot_losses,
 )
+
+from .scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -123,13 +124,8 @@ def test_without_matplotlib_a_plot_says_how_to_install_it(
 # ---------------------------------------------------------------------- docs/make_plots.py
 
 
-def load_make_plots() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_plots", DOCS / "make_plots.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def load_docs_script(name: str) -> ModuleType:
+    return load_script(DOCS / f"{name}.py")
 
 
 def referenced_images() -> set[str]:
@@ -141,7 +137,7 @@ def referenced_images() -> set[str]:
 def test_make_plots_quick_writes_every_plot_the_docs_show(tmp_path: Path) -> None:
     printed = io.StringIO()
     with redirect_stdout(printed):
-        assert load_make_plots().main([str(tmp_path), "--quick"]) == 0
+        assert load_docs_script("make_plots").main([str(tmp_path), "--quick"]) == 0
     written = {path.name for path in tmp_path.iterdir()}
     assert written == {
         line.split()[1].rsplit("/", 1)[1] for line in printed.getvalue().splitlines()
@@ -152,15 +148,6 @@ def test_make_plots_quick_writes_every_plot_the_docs_show(tmp_path: Path) -> Non
     assert written <= referenced_images(), f"plots no page shows: {written - referenced_images()}"
     for name in written:
         assert "<svg" in (tmp_path / name).read_text(encoding="utf-8")
-
-
-def load_docs_script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_one_command_runs_every_script_that_draws_a_picture_of_the_docs() -> None:
@@ -204,7 +191,7 @@ def test_a_plot_of_a_measured_table_shows_the_table_its_page_prints(image: str, 
     svg = (DOCS / "images" / image).read_text(encoding="utf-8")
     match = re.search(r"<dc:description>(.*?)</dc:description>", svg, flags=re.DOTALL)
     assert match is not None, f"{image} does not say which table it was drawn from"
-    shown = getattr(load_make_plots(), table)()
+    shown = getattr(load_docs_script("make_plots"), table)()
     assert html.unescape(match[1]).splitlines() == shown, (
         f"docs/images/{image} was drawn from another table than its page shows: "
         "run python docs/make_plots.py"
@@ -212,7 +199,7 @@ def test_a_plot_of_a_measured_table_shows_the_table_its_page_prints(image: str, 
 
 
 def test_the_performance_table_is_read_row_by_row() -> None:
-    make_plots = load_make_plots()
+    make_plots = load_docs_script("make_plots")
     rows = make_plots.workloads(
         [
             "workload   nodes | ours ms µs/node gc | micrograd ms µs/node gc | mg/ours",
@@ -232,7 +219,7 @@ def test_the_performance_table_is_read_row_by_row() -> None:
 
 
 def test_the_tensor_table_is_read_from_its_first_part_only() -> None:
-    make_plots = load_make_plots()
+    make_plots = load_docs_script("make_plots")
     rows = make_plots.tensor_workloads(
         [
             "one thread each (numpy's BLAS and torch pinned to 1)",

@@ -4,13 +4,11 @@ the `graph` command, and the example and docs scripts that draw with them."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shlex
 import shutil
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from types import ModuleType
 
 import graphviz
 import pytest
@@ -37,11 +35,14 @@ from tinygrad_edu.viz import (
     to_dot,
 )
 
+from .scripts import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(
     not HAS_DOT, reason="Graphviz's dot program is not installed (apt-get install graphviz)"
 )
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -72,14 +73,6 @@ def svg_texts(svg: str, node_id: str) -> list[str]:
         if title is not None and title.text == node_id:
             return [text.text or "" for text in group.iter(f"{SVG}text")]
     raise AssertionError(f"no node {node_id} in the SVG")
-
-
-def load_script(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
