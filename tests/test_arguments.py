@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Value, grad, gradcheck, gradgradcheck, hessian, jvp, numerical_grad
-from tinygrad_edu.data import circles, people, spirals, xor
+from tinygrad_edu.data import DataLoader, circles, people, spirals, xor
 from tinygrad_edu.expression import build_expression, parse_assignments
+from tinygrad_edu.layers import Conv2d, Dropout, Linear
 from tinygrad_edu.losses import binary_cross_entropy, mse_loss
 from tinygrad_edu.nn import MLP, Layer, Neuron
 from tinygrad_edu.optim import SGD, Adam, RMSprop
@@ -196,6 +197,28 @@ def test_a_wrong_argument_is_refused_by_name(
 ) -> None:
     with pytest.raises(error, match=words):
         call()
+
+
+HUGE = -(10**5000)  # more digits than Python turns into text: repr() raises ValueError
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: MLP(2, [1], seed=HUGE), "seed must be a whole number >= 0"),
+        (lambda: MLP(2, [HUGE]), r"nouts\[0\] must be a whole number >= 1"),
+        (lambda: Linear(2, 2, seed=HUGE), "seed must be a whole number >= 0 or a numpy"),
+        (lambda: Dropout(p=HUGE), r"Dropout: p must be a probability"),
+        (lambda: Conv2d(1, 1, (HUGE, 2)), r"Conv2d: kernel_size\[0\] must be"),
+        (lambda: circles(10, seed=HUGE), "seed must be a whole number >= 0"),
+        (lambda: DataLoader(np.zeros((2, 2)), np.zeros(2), batch_size=HUGE), "batch_size"),
+    ],
+)
+def test_a_number_too_long_to_print_is_refused_by_name(call: Call, words: str) -> None:
+    """The message says how long the number is rather than failing to print it."""
+    with pytest.raises(ValueError, match=words) as raised:
+        call()
+    assert "more than 4300 digits" in str(raised.value)
 
 
 def test_good_arguments_of_other_numeric_kinds_are_accepted() -> None:

@@ -17,10 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.engine import _describe
+from tinygrad_edu.engine import _describe, _shown
 
 describe = _describe
 """An object's type and its value, shortened, for error messages: ``str 'abc'``."""
+
+shown = _shown
+"""An object's value alone, shortened, for error messages: ``'abc'``, ``-1``."""
 
 Seed = int | np.random.Generator | None
 """An int >= 0 for a reproducible random start, a numpy Generator to draw from, or None."""
@@ -32,7 +35,7 @@ def whole_number(name: str, thing: object, minimum: int | None = 0) -> int:
     if isinstance(thing, bool) or not isinstance(thing, numbers.Integral):
         raise TypeError(f"{name} must be a whole number, got {describe(thing)}")
     if minimum is not None and thing < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {thing!r}")
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {shown(thing)}")
     return int(thing)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.checks import random_generator, real_number, whole_number
+from tinygrad_edu.checks import random_generator, real_number, shown, whole_number
 from tinygrad_edu.tensor import Tensor
 
 Dataset = tuple["np.ndarray[Any, np.dtype[np.float64]]", "np.ndarray[Any, np.dtype[np.float64]]"]
@@ -110,7 +110,7 @@ def spirals(
     turns = real_number("turns", turns, above=0.0)
     generator = _generator(n, noise, seed)
     if whole_number("classes", classes, minimum=2) > n:
-        raise ValueError(f"classes must be at most n={n}, got {classes!r}")
+        raise ValueError(f"classes must be at most n={n}, got {shown(classes)}")
     sizes = [n // classes] * (classes - 1)
     sizes.append(n - sum(sizes))
     labels = np.repeat(np.arange(classes, dtype=np.float64), sizes)
@@ -145,7 +145,7 @@ def _generator(n: int, noise: float, seed: int) -> np.random.Generator:
 
 def _seeded(seed: Any) -> np.random.Generator:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+        raise ValueError(f"seed must be a whole number >= 0, got {shown(seed)}")
     return np.random.default_rng(int(seed))
 
 
@@ -187,10 +187,10 @@ class DataLoader:
             raise ValueError("DataLoader: there are no samples")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(
-                f"DataLoader: batch_size must be a whole number >= 1, not {batch_size!r}"
+                f"DataLoader: batch_size must be a whole number >= 1, not {shown(batch_size)}"
             )
         if not isinstance(shuffle, bool):
-            raise TypeError(f"DataLoader: shuffle must be True or False, got {shuffle!r}")
+            raise TypeError(f"DataLoader: shuffle must be True or False, got {shown(shuffle)}")
         self.X, self.y = inputs, labels
         self.batch_size = batch_size
         self.shuffle = shuffle

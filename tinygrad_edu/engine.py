@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import ContextDecorator
@@ -77,10 +78,16 @@ def is_grad_enabled() -> bool:
 
 def _describe(thing: object) -> str:
     """Name an object's type and show its value, shortened, for error messages."""
-    shown = repr(thing)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{type(thing).__name__} {shown}"
+    return f"{type(thing).__name__} {_shown(thing)}"
+
+
+def _shown(thing: object) -> str:
+    """``repr(thing)``, cut to 40 characters, for error messages."""
+    try:
+        shown = repr(thing)
+    except ValueError:  # an int of more digits than Python turns into text (4,300)
+        return f"<a whole number of more than {sys.get_int_max_str_digits()} digits>"
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _is_real_number(thing: object) -> bool:

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.checks import true_or_false, whole_number
+from tinygrad_edu.checks import shown, true_or_false, whole_number
 from tinygrad_edu.conv import avg_pool2d, conv2d, max_pool2d
 from tinygrad_edu.nn import ModelFileError
 from tinygrad_edu.tensor import VJP_RULES, Tensor, _keep_numpy_quiet, _result, concatenate, stack
@@ -151,7 +151,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Training mode (the default): Dropout drops. Returns the module itself."""
         if not isinstance(mode, bool):
-            raise TypeError(f"train(mode) takes True or False, got {mode!r}")
+            raise TypeError(f"train(mode) takes True or False, got {shown(mode)}")
         for _, module in self.named_modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -437,7 +437,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, seed: Seed = 0) -> None:
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {shown(p)}")
         self.p = float(p)
         self.generator = _generator(seed)
 
@@ -815,7 +815,9 @@ def _generator(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0 or a numpy Generator, got {seed!r}")
+        raise ValueError(
+            f"seed must be a whole number >= 0 or a numpy Generator, got {shown(seed)}"
+        )
     return np.random.default_rng(int(seed))
 
 
@@ -836,7 +838,7 @@ def _pair(size: Any, name: str, smallest: int) -> tuple[int, int]:
         side = whole_number(name, size, smallest)
         return side, side
     if len(size) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {size!r}")
+        raise ValueError(f"{name} must be an int or a pair of ints, got {shown(size)}")
     height = whole_number(f"{name}[0]", size[0], smallest)
     return height, whole_number(f"{name}[1]", size[1], smallest)
 
